@@ -55,9 +55,10 @@ function specificity(r: PaymentRange, method: string, intent: string): number {
  * matching range; q=0 and unmatched offers are dropped; higher q first, server order among equals.
  * A missing or malformed header, or one that matches nothing, leaves the offers unchanged.
  */
-export function selectByAcceptPayment<T extends { method: string; intent: string }>(
+export function selectByAcceptPayment<T>(
   offers: readonly T[],
   header: string | null | undefined,
+  key: (offer: T) => { method: string; intent: string } = (o) => o as { method: string; intent: string },
 ): T[] {
   const ranges = parseAcceptPayment(header);
   if (!ranges) return offers.slice();
@@ -65,8 +66,9 @@ export function selectByAcceptPayment<T extends { method: string; intent: string
   offers.forEach((offer, index) => {
     let best = -1;
     let q = 0;
+    const { method, intent } = key(offer);
     for (const r of ranges) {
-      const s = specificity(r, offer.method.toLowerCase(), offer.intent.toLowerCase());
+      const s = specificity(r, method.toLowerCase(), intent.toLowerCase());
       if (s > best) {
         best = s;
         q = r.q;

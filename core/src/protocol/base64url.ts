@@ -11,9 +11,18 @@ const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
 const utf8Encoder = new TextEncoder();
+
+interface BufferLike {
+  from(input: string | Uint8Array, encoding?: string): Uint8Array & { toString(encoding: string): string };
+}
+/** Node's Buffer when present: ~10× faster than the portable loops, used after strict validation. */
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+/** Alphabet check; padding is validated separately. */
+const STRICT = /^[A-Za-z0-9_-]*$/;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
-function encodeBytes(bytes: Uint8Array): string {
+function encodeBytes(bytes: Uint8Array, portable = false): string {
+  if (NodeBuffer && !portable) return NodeBuffer.from(bytes).toString('base64url');
   let out = '';
   const n = bytes.length;
   let i = 0;
@@ -35,7 +44,7 @@ function invalid(why: string): MppError {
   return new MppError('bad-request', `Invalid base64url: ${why}`);
 }
 
-function decodeToBytes(text: string): Uint8Array {
+function decodeToBytes(text: string, portable = false): Uint8Array {
   if (typeof text !== 'string') throw invalid('not a string');
   let end = text.length;
   if (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) {
@@ -47,6 +56,15 @@ function decodeToBytes(text: string): Uint8Array {
   }
   const rem = end % 4;
   if (rem === 1) throw invalid('dangling character');
+  if (NodeBuffer && !portable) {
+    const body = end === text.length ? text : text.slice(0, end);
+    if (!STRICT.test(body)) throw invalid('unexpected character');
+    // Non-zero trailing bits give a second spelling of the same bytes; refuse it.
+    if (rem === 2 && DECODE[body.charCodeAt(end - 1)]! & 15) throw invalid('non-zero trailing bits');
+    if (rem === 3 && DECODE[body.charCodeAt(end - 1)]! & 3) throw invalid('non-zero trailing bits');
+    const buf = NodeBuffer.from(body, 'base64url');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   const out = new Uint8Array((end * 3) >> 2);
   let o = 0;
   let i = 0;
@@ -82,6 +100,7 @@ function decodeToBytes(text: string): Uint8Array {
 export const base64url = {
   /** Encodes bytes, or a string as its UTF-8 bytes. */
   encode(input: Uint8Array | string): string {
+    if (NodeBuffer) return NodeBuffer.from(input as string, 'utf8').toString('base64url');
     return encodeBytes(typeof input === 'string' ? utf8Encoder.encode(input) : input);
   },
   /** Decodes to bytes; throws `MppError('bad-request')` on any non-canonical input. */
@@ -90,8 +109,9 @@ export const base64url = {
   },
   /** Decodes and reads the bytes as UTF-8 text (invalid UTF-8 is an error). */
   decodeText(text: string): string {
+    const bytes = decodeToBytes(text);
     try {
-      return utf8Decoder.decode(decodeToBytes(text));
+      return utf8Decoder.decode(bytes);
     } catch (error) {
       if (error instanceof MppError) throw error;
       throw invalid('not UTF-8');
@@ -112,3 +132,9 @@ export const base64url = {
 export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
+
+/** @internal The portable (browser) code paths, exported so tests can check them against Node's. */
+export const base64urlPortable = {
+  encode: (bytes: Uint8Array): string => encodeBytes(bytes, true),
+  decode: (text: string): Uint8Array => decodeToBytes(text, true),
+};

@@ -36,6 +36,7 @@ const PROBLEMS = {
   'invalid-config': { status: 500, title: 'Invalid Configuration', registered: false },
   unauthorized: { status: 401, title: 'Unauthorized', registered: false },
   forbidden: { status: 403, title: 'Forbidden', registered: false },
+  'tls-required': { status: 403, title: 'HTTPS Required', registered: false },
   'not-found': { status: 404, title: 'Not Found', registered: false },
   conflict: { status: 409, title: 'Conflict', registered: false },
   'payload-too-large': { status: 413, title: 'Payload Too Large', registered: false },
@@ -132,6 +133,9 @@ export class MppError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep ordinary prototype checks; only the base class duck-types across copies.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested against.
+    if (this !== MppError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }

@@ -3,9 +3,20 @@
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 
+// One-entry caches: consecutive requests format the same second and parse the same expiry.
+let lastSecond = Number.NaN;
+let lastFormatted = '';
+let lastParsedText = '';
+let lastParsedValue: number | undefined;
+
 /** Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, UTC). */
 export function formatTimestamp(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastFormatted = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastFormatted;
 }
 
 /**
@@ -14,6 +25,14 @@ export function formatTimestamp(ms: number): string {
  */
 export function parseTimestamp(value: string): number | undefined {
   if (typeof value !== 'string') return undefined;
+  if (value === lastParsedText) return lastParsedValue;
+  const parsed = parseUncached(value);
+  lastParsedText = value;
+  lastParsedValue = parsed;
+  return parsed;
+}
+
+function parseUncached(value: string): number | undefined {
   const m = RFC3339.exec(value);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [

@@ -173,3 +173,34 @@ describe('round trips', () => {
     );
   });
 });
+
+describe('portable base64url (browsers) agrees with the Node fast path', () => {
+  it('same bytes, same errors', async () => {
+    const { base64urlPortable } = await import('./base64url.js');
+    const outcome = (f: () => Uint8Array) => {
+      try {
+        return Buffer.from(f()).toString('hex');
+      } catch (e) {
+        return (e as MppError).code;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          headerish,
+          fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('base64url')),
+        ),
+        (s) => {
+          expect(outcome(() => base64urlPortable.decode(s))).toBe(outcome(() => base64url.decode(s)));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+        expect(base64urlPortable.encode(b)).toBe(base64url.encode(b));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

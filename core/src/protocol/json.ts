@@ -38,7 +38,9 @@ export function parseJson(text: string, code: MppErrorCode = 'bad-request'): Jso
   } catch {
     throw new MppError(code, 'Not valid JSON');
   }
-  if (!hasUnsafeInteger(value)) return value as JsonValue;
+  // An integer beyond 2^53 needs at least 16 digits in a row; without such a run (the usual case)
+  // the engine's parse is already exact and the walk is skipped.
+  if (!/\d{16}/.test(text) || !hasUnsafeInteger(value)) return value as JsonValue;
   return new ExactParser(text, code).parseDocument();
 }
 

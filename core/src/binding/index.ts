@@ -1,0 +1,8 @@
+export {
+  canonicalQuery,
+  canonicalRequest,
+  normalizePercentEncoding,
+  type RequestHashInput,
+  requestHash,
+  splitTarget,
+} from './request-hash.js';

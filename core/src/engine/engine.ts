@@ -1,0 +1,80 @@
+import { EventHub, type Listener, type MppEventName } from './events.js';
+import { Gate } from './gate.js';
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.js';
+import { type CompiledRoute, compileRoute, RouteTable } from './route.js';
+import type { Decision, MppRequest, RouteInput } from './types.js';
+
+/** A handler for the routes the engine mounts under its prefix (the embedded broker). */
+export type MountedHandler = (req: MppRequest) => Promise<Decision>;
+
+/**
+ * The framework-neutral engine every adapter drives: compile routes once at start-up, then per
+ * request `decide` (a route you already matched) or `handle` (match the route map and mounted
+ * routes first). Adapters translate requests in and decisions out — nothing else.
+ */
+export class MppEngine {
+  readonly options: ResolvedEngineOptions;
+  readonly events = new EventHub();
+  private readonly gate: Gate;
+  private table: RouteTable | undefined;
+  private mounted: MountedHandler | undefined;
+
+  constructor(options: EngineOptions | ResolvedEngineOptions, pkg = '@hit-pay/mpp') {
+    this.options =
+      Object.isFrozen(options) && 'secrets' in options
+        ? options
+        : resolveEngineOptions(options as EngineOptions, pkg);
+    this.gate = new Gate(this.options, this.events);
+  }
+
+  /** Compiles one route (validates it now; throws MppConfigError naming the route). */
+  route(input: RouteInput, label = 'route'): CompiledRoute {
+    return compileRoute(input, this.options.methods, label);
+  }
+
+  /** Installs a route map (`{ 'GET /forecast/:zip': { amount: '1.00', currency: 'sgd' } }`). */
+  useRoutes(routes: Record<string, RouteInput>, pkg?: string): void {
+    this.table = new RouteTable(routes, this.options.methods, pkg);
+  }
+
+  /** Serves requests under `options.prefix` (the embedded broker's webhook, checkout, JWKS…). */
+  mount(handler: MountedHandler): void {
+    this.mounted = handler;
+  }
+
+  /** True when the target is one of the mounted routes. */
+  isMounted(target: string): boolean {
+    if (!this.mounted) return false;
+    const p = this.options.prefix;
+    return (
+      target === p ||
+      target.startsWith(`${p}/`) ||
+      target.startsWith(`${p}?`) ||
+      target === '/.well-known/jwks.json'
+    );
+  }
+
+  /** The route-map route for a request, if any. */
+  match(req: Pick<MppRequest, 'method' | 'target'>): CompiledRoute | undefined {
+    return this.table?.match(req.method, req.target);
+  }
+
+  /** Decides a request against a route the caller has already matched. */
+  decide(req: MppRequest, route: CompiledRoute): Promise<Decision> {
+    return this.gate.decide(req, route);
+  }
+
+  /** Full dispatch for a global middleware: mounted routes, then the route map, else `next`. */
+  async handle(req: MppRequest): Promise<Decision> {
+    if (this.mounted && this.isMounted(req.target)) return this.mounted(req);
+    const route = this.match(req);
+    return route ? this.gate.decide(req, route) : NEXT;
+  }
+
+  /** Subscribes to an engine event; returns the unsubscribe function. */
+  on<K extends MppEventName>(name: K, listener: Listener<K>): () => void {
+    return this.events.on(name, listener);
+  }
+}
+
+const NEXT: Decision = Object.freeze({ kind: 'next' as const });

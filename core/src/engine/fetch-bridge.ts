@@ -1,0 +1,46 @@
+import type { MountedHandler } from './engine.js';
+import type { HeaderEntry, MppRequest, RespondDecision } from './types.js';
+
+/**
+ * Bridges the engine's request to a Fetch `Request` and back, for the routes it mounts (the
+ * embedded broker speaks Fetch). Only mounted routes pay this cost; the gate never does.
+ */
+export async function toWebRequest(req: MppRequest): Promise<Request> {
+  const headers = new Headers();
+  for (const name of [
+    'accept',
+    'content-type',
+    'authorization',
+    'x-api-key',
+    'hitpay-signature',
+    'hitpay-event-type',
+    'hitpay-event-object',
+    'user-agent',
+    'x-forwarded-for',
+    'idempotency-key',
+  ]) {
+    const v = req.header(name);
+    if (v !== undefined) headers.set(name, v);
+  }
+  const body = req.hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? await req.body() : undefined;
+  if (req.remoteAddress) headers.set('x-mpp-remote-address', req.remoteAddress);
+  return new Request(`${req.protocol}://${req.host || 'localhost'}${req.target}`, {
+    method: req.method,
+    headers,
+    body: body && body.length > 0 ? body : undefined,
+  });
+}
+
+/** Reads a Fetch `Response` into a `respond` decision. */
+export async function fromWebResponse(res: Response): Promise<RespondDecision> {
+  const headers: HeaderEntry[] = [];
+  res.headers.forEach((value, name) => {
+    headers.push([name, value]);
+  });
+  return { kind: 'respond', status: res.status, headers, body: new Uint8Array(await res.arrayBuffer()) };
+}
+
+/** Adapts a Fetch handler (the broker's) to a handler the engine can mount under its prefix. */
+export function mountFetch(handler: (request: Request) => Promise<Response>): MountedHandler {
+  return async (req) => fromWebResponse(await handler(await toWebRequest(req)));
+}

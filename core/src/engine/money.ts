@@ -1,0 +1,84 @@
+import { MppError } from '../protocol/errors.js';
+
+/**
+ * Prices are written by people in major units (`'1.00'` SGD) and carried on the wire in ISO 4217
+ * minor units (`"100"`), as the charge intent requires. Conversion is done on decimal strings, never
+ * through floating point.
+ */
+
+/** ISO 4217 minor-unit exponents of the currencies HitPay settles in, plus common ones. */
+const EXPONENTS: Record<string, number> = {
+  sgd: 2,
+  myr: 2,
+  idr: 2,
+  php: 2,
+  thb: 2,
+  vnd: 0,
+  usd: 2,
+  eur: 2,
+  gbp: 2,
+  aud: 2,
+  nzd: 2,
+  cad: 2,
+  hkd: 2,
+  cny: 2,
+  inr: 2,
+  twd: 2,
+  krw: 0,
+  jpy: 0,
+  chf: 2,
+  bnd: 2,
+  khr: 2,
+  mmk: 2,
+  lkr: 2,
+  aed: 2,
+  sek: 2,
+  nok: 2,
+  dkk: 2,
+};
+
+/** The minor-unit exponent of a currency; throws for a currency we cannot price. */
+export function currencyExponent(currency: string): number {
+  const e = EXPONENTS[currency.toLowerCase()];
+  if (e === undefined) throw new MppError('bad-request', `Unsupported currency "${currency}"`);
+  return e;
+}
+
+/** True when the (case-insensitive) ISO 4217 code is one this library can price. */
+export function isSupportedCurrency(currency: string): boolean {
+  return typeof currency === 'string' && EXPONENTS[currency.toLowerCase()] !== undefined;
+}
+
+const MAJOR = /^(0|[1-9]\d{0,14})(?:\.(\d+))?$/;
+
+/** `'1.50'` SGD → `'150'`. Rejects negative, malformed, or over-precise amounts. */
+export function toMinorUnits(amount: string, currency: string): string {
+  const exp = currencyExponent(currency);
+  const m = typeof amount === 'string' ? MAJOR.exec(amount) : null;
+  if (!m) throw new MppError('bad-request', `Amount "${String(amount)}" is not a decimal string like "1.00"`);
+  const frac = m[2] ?? '';
+  if (frac.length > exp && /[^0]/.test(frac.slice(exp))) {
+    throw new MppError(
+      'bad-request',
+      `Amount "${amount}" has more than ${exp} decimals for ${currency.toUpperCase()}`,
+    );
+  }
+  const minor = `${m[1]}${frac.slice(0, exp).padEnd(exp, '0')}`.replace(/^0+(?=\d)/, '');
+  return minor;
+}
+
+/** `'150'` SGD → `'1.50'`. */
+export function toMajorUnits(minor: string | bigint, currency: string): string {
+  const exp = currencyExponent(currency);
+  const digits = (typeof minor === 'bigint' ? minor.toString() : minor).padStart(exp + 1, '0');
+  if (!/^\d+$/.test(digits))
+    throw new MppError('bad-request', `Minor amount "${String(minor)}" is not an integer`);
+  return exp === 0
+    ? digits.replace(/^0+(?=\d)/, '')
+    : `${digits.slice(0, -exp).replace(/^0+(?=\d)/, '')}.${digits.slice(-exp)}`;
+}
+
+/** `'150'`, `'sgd'` → `'SGD 1.50'`. */
+export function displayAmount(minor: string, currency: string): string {
+  return `${currency.toUpperCase()} ${toMajorUnits(minor, currency)}`;
+}

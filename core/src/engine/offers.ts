@@ -1,0 +1,162 @@
+import { requestHash } from '../binding/request-hash.js';
+import { base64url } from '../protocol/base64url.js';
+import type { Challenge } from '../protocol/challenge.js';
+import { computeChallengeId } from '../protocol/challenge-id.js';
+import type { ChallengeEcho } from '../protocol/credential.js';
+import { contentDigest } from '../protocol/digest.js';
+import { MppError } from '../protocol/errors.js';
+import { formatTimestamp } from '../protocol/expiry.js';
+import { PAYMENT_AUTHORIZATION } from '../protocol/headers.js';
+import { canonicalize } from '../protocol/jcs.js';
+import type { MethodRoute, OfferContext, PaymentMethod, RequestObject } from './method.js';
+import type { ResolvedEngineOptions } from './options.js';
+import type { CompiledRoute } from './route.js';
+import type { MppRequest } from './types.js';
+
+/** One method's priced offer for one request, before an id and expiry are stamped on it. */
+export interface Offer {
+  readonly method: PaymentMethod;
+  readonly route: MethodRoute;
+  readonly requestObject: RequestObject;
+  /** base64url(JCS(requestObject)): exactly what the challenge carries and the id binds. */
+  readonly request: string;
+  readonly opaque: string | undefined;
+  readonly digest: string | undefined;
+  readonly description: string | undefined;
+}
+
+/** What the engine knows about the request after reading it once. */
+export interface RequestFacts extends OfferContext {
+  readonly bodyDigest: string | undefined;
+  readonly body: Uint8Array | undefined;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+
+/** True when challenges may not be sent over this connection (RFC R19). */
+export function tlsRequired(opts: ResolvedEngineOptions, req: MppRequest): boolean {
+  if (req.protocol === 'https') return false;
+  if (opts.requireTls === 'auto') return process.env.NODE_ENV === 'production' && !LOOPBACK.test(req.host);
+  return opts.requireTls;
+}
+
+/**
+ * Reads the body (bounded) and computes the facts every offer and verification share. Synchronous
+ * for bodiless requests, so the common GET path takes no extra microtask turn.
+ */
+export function readFacts(
+  opts: ResolvedEngineOptions,
+  req: MppRequest,
+): RequestFacts | Promise<RequestFacts> {
+  if (!req.hasBody) return factsOf(opts, req, undefined);
+  return req.body().then((body) => {
+    if (body && body.length > opts.maxBodyBytes) {
+      throw new MppError('payload-too-large', `Request body exceeds ${opts.maxBodyBytes} bytes`);
+    }
+    return factsOf(opts, req, body);
+  });
+}
+
+function factsOf(opts: ResolvedEngineOptions, req: MppRequest, body: Uint8Array | undefined): RequestFacts {
+  const bodyDigest = body && body.length > 0 ? contentDigest(body) : undefined;
+  const host = req.host || 'localhost';
+  return {
+    request: req,
+    realm: opts.realm ?? host.replace(/:\d+$/, ''),
+    requestHash: requestHash({ method: req.method, target: req.target, bodyDigest }),
+    origin: `${req.protocol}://${host}`,
+    bodyDigest,
+    body,
+  };
+}
+
+/** Encodings of request objects a method returns again and again (static prices), by identity. */
+const encoded = new WeakMap<object, string>();
+
+function encodeRequest(requestObject: RequestObject): string {
+  let wire = encoded.get(requestObject);
+  if (wire === undefined) {
+    wire = base64url.encode(canonicalize(requestObject));
+    if (Object.isFrozen(requestObject)) encoded.set(requestObject, wire);
+  }
+  return wire;
+}
+
+/**
+ * Prices the route for this request: one offer per applicable method. Pure, no side effects.
+ * Synchronous when every method prices synchronously (static prices).
+ */
+export function buildOffers(route: CompiledRoute, facts: RequestFacts): Offer[] | Promise<Offer[]> {
+  const priced = route.offers.map(({ route: r }) => r.request(facts));
+  if (priced.some((p) => p instanceof Promise)) {
+    return Promise.all(priced).then((objects) => assembleOffers(route, facts, objects));
+  }
+  return assembleOffers(route, facts, priced as RequestObject[]);
+}
+
+function assembleOffers(
+  route: CompiledRoute,
+  facts: RequestFacts,
+  objects: readonly RequestObject[],
+): Offer[] {
+  const offers: Offer[] = [];
+  for (let i = 0; i < route.offers.length; i++) {
+    const { method, route: methodRoute } = route.offers[i]!;
+    const requestObject = objects[i]!;
+    const bind = !method.reusableChallenge;
+    const description = requestObject.description;
+    offers.push({
+      method,
+      route: methodRoute,
+      requestObject,
+      request: encodeRequest(requestObject),
+      // The request hash rides in `opaque` so the challenge id binds the exact request. It is
+      // base64url text, so this literal is already the JCS form of {"rh": hash}.
+      opaque: bind ? base64url.encode(`{"rh":"${facts.requestHash}"}`) : undefined,
+      digest: bind ? facts.bodyDigest : undefined,
+      description: typeof description === 'string' ? description : undefined,
+    });
+  }
+  return offers;
+}
+
+/** Stamps expiry and the HMAC id on an offer, giving the challenge to send. */
+export function issueChallenge(
+  opts: ResolvedEngineOptions,
+  offer: Offer,
+  realm: string,
+  now: number,
+): Challenge {
+  const c: Challenge = {
+    id: '',
+    realm,
+    method: offer.method.name,
+    intent: offer.method.intent,
+    request: offer.request,
+    expires: formatTimestamp(now + opts.expiresInMs),
+  };
+  if (offer.digest !== undefined) c.digest = offer.digest;
+  if (offer.description !== undefined && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(offer.description)) {
+    c.description = offer.description;
+  }
+  if (offer.opaque !== undefined) c.opaque = offer.opaque;
+  if (opts.paymentAuthorizationHeader) c.header = PAYMENT_AUTHORIZATION;
+  c.id = computeChallengeId(opts.secrets[0]!, c);
+  return c;
+}
+
+/** Rebuilds the wire challenge from a verified echo (re-issuing a still-valid challenge). */
+export function challengeFromEcho(echo: ChallengeEcho): Challenge {
+  const c: Challenge = {
+    id: echo.id,
+    realm: echo.realm,
+    method: echo.method,
+    intent: echo.intent,
+    request: echo.request,
+  };
+  for (const k of ['expires', 'digest', 'description', 'opaque', 'header'] as const) {
+    const v = echo[k];
+    if (typeof v === 'string') c[k] = v;
+  }
+  return c;
+}

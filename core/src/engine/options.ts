@@ -1,0 +1,163 @@
+import { MppConfigError } from '../protocol/errors.js';
+import { hmacSha256 } from '../protocol/hash.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { PaymentMethod } from './method.js';
+import { MemoryStore, type Store } from './store.js';
+
+/** Options of the payment engine (shared by createMpp and every adapter). */
+export interface EngineOptions {
+  /**
+   * HMAC secret binding challenge ids (≥ 32 bytes). Give a list to rotate: the first signs, all
+   * verify. Default `MPP_SECRET_KEY` (comma-separated list), else derived from the HitPay API key.
+   */
+  secretKey?: string | readonly string[];
+  /** Protection space sent as `realm`. Default `MPP_REALM`, else the request's host. */
+  realm?: string;
+  /** Challenge lifetime in seconds (default 900: long enough for a person to pay by QR). */
+  expiresIn?: number;
+  /** Payment methods, in the order challenges are offered. */
+  methods: readonly PaymentMethod[];
+  /** Replay store (default in-memory; use `RedisStore` for several instances). */
+  store?: Store;
+  /** Clock, epoch ms (tests inject one). */
+  clock?: () => number;
+  /**
+   * Problem type for an expired challenge: `'01'` (default) answers `payment-expired`, `'00'`
+   * answers `invalid-challenge` as draft -00 did.
+   */
+  version?: '00' | '01';
+  /** -01: ask clients to send the credential in `Payment-Authorization` (keeps `Authorization` free). */
+  paymentAuthorizationHeader?: boolean;
+  /**
+   * Never send challenges over plain HTTP (RFC R19). `'auto'` (default) requires TLS unless the host
+   * is loopback or NODE_ENV is not "production".
+   */
+  requireTls?: boolean | 'auto';
+  /** Read scheme and host from X-Forwarded-Proto / X-Forwarded-Host (behind a proxy you trust). */
+  trustProxy?: boolean;
+  /** Largest request body hashed for the digest binding (default 1 MiB); larger → 413. */
+  maxBodyBytes?: number;
+  /** Path prefix of the embedded broker's routes (default `/mpp`). */
+  prefix?: string;
+  /** Structured logger (default silent). */
+  logger?: Logger;
+}
+
+/** Options after validation and defaults: frozen, resolved once at start-up. */
+export interface ResolvedEngineOptions {
+  readonly secrets: readonly Uint8Array[];
+  readonly realm: string | undefined;
+  readonly expiresInMs: number;
+  readonly methods: readonly PaymentMethod[];
+  readonly store: Store;
+  readonly clock: () => number;
+  readonly version: '00' | '01';
+  readonly paymentAuthorizationHeader: boolean;
+  readonly requireTls: boolean | 'auto';
+  readonly trustProxy: boolean;
+  readonly maxBodyBytes: number;
+  readonly prefix: string;
+  readonly logger: Logger;
+}
+
+const encoder = new TextEncoder();
+
+/** Derives a challenge secret from the HitPay API key, so `createMpp({ apiKey })` needs nothing else. */
+export function deriveSecret(apiKey: string): string {
+  return Buffer.from(hmacSha256(apiKey, 'hit-pay/mpp challenge-id secret v1')).toString('base64url');
+}
+
+/**
+ * Validates and freezes engine options. Throws MppConfigError naming the option and the package,
+ * so misconfiguration fails at start-up, never on the first request.
+ */
+export function resolveEngineOptions(
+  input: EngineOptions,
+  pkg = '@hit-pay/mpp',
+  fallbackSecret?: string,
+): ResolvedEngineOptions {
+  const env = process.env;
+  const rawSecrets =
+    input.secretKey ??
+    (env.MPP_SECRET_KEY ? env.MPP_SECRET_KEY.split(',').map((s) => s.trim()) : undefined) ??
+    fallbackSecret;
+  if (rawSecrets === undefined) {
+    throw new MppConfigError(
+      pkg,
+      'secretKey',
+      'is required (set MPP_SECRET_KEY, or give a HitPay apiKey to derive it)',
+    );
+  }
+  const list = typeof rawSecrets === 'string' ? [rawSecrets] : [...rawSecrets];
+  if (list.length === 0) throw new MppConfigError(pkg, 'secretKey', 'must not be an empty list');
+  const secrets = list.map((s, i) => {
+    if (typeof s !== 'string' || encoder.encode(s).length < 32) {
+      throw new MppConfigError(
+        pkg,
+        i === 0 ? 'secretKey' : `secretKey[${i}]`,
+        'must be a string of at least 32 bytes',
+      );
+    }
+    return encoder.encode(s);
+  });
+  const expiresIn = input.expiresIn ?? 900;
+  if (!Number.isFinite(expiresIn) || expiresIn < 10 || expiresIn > 86_400) {
+    throw new MppConfigError(pkg, 'expiresIn', 'must be between 10 and 86400 seconds');
+  }
+  if (!Array.isArray(input.methods) || input.methods.length === 0) {
+    throw new MppConfigError(pkg, 'methods', 'must list at least one payment method');
+  }
+  const names = new Set<string>();
+  for (const m of input.methods) {
+    if (
+      !m ||
+      typeof m.compile !== 'function' ||
+      !/^[a-z]+$/.test(m.name ?? '') ||
+      !/^[A-Za-z0-9-]+$/.test(m.intent ?? '')
+    ) {
+      throw new MppConfigError(
+        pkg,
+        'methods',
+        'holds an invalid payment method (name must be a-z, intent a token)',
+      );
+    }
+    const key = `${m.name}/${m.intent}`;
+    if (names.has(key)) throw new MppConfigError(pkg, 'methods', `lists ${key} twice`);
+    names.add(key);
+  }
+  const realm = input.realm ?? env.MPP_REALM;
+  if (realm !== undefined && (typeof realm !== 'string' || realm === '' || /[|\r\n"\\]/.test(realm))) {
+    throw new MppConfigError(
+      pkg,
+      'realm',
+      'must be a non-empty string without |, quotes, backslashes or line breaks',
+    );
+  }
+  const maxBodyBytes = input.maxBodyBytes ?? 1024 * 1024;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0)
+    throw new MppConfigError(pkg, 'maxBodyBytes', 'must be a non-negative integer');
+  const prefix = input.prefix ?? '/mpp';
+  if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix)) {
+    throw new MppConfigError(pkg, 'prefix', 'must be a path like "/mpp"');
+  }
+  if (input.version !== undefined && input.version !== '00' && input.version !== '01') {
+    throw new MppConfigError(pkg, 'version', 'must be "00" or "01"');
+  }
+  if (input.clock !== undefined && typeof input.clock !== 'function')
+    throw new MppConfigError(pkg, 'clock', 'must be a function');
+  return Object.freeze({
+    secrets: Object.freeze(secrets),
+    realm,
+    expiresInMs: expiresIn * 1000,
+    methods: Object.freeze([...input.methods]),
+    store: input.store ?? new MemoryStore({ now: input.clock }),
+    clock: input.clock ?? Date.now,
+    version: input.version ?? '01',
+    paymentAuthorizationHeader: input.paymentAuthorizationHeader ?? false,
+    requireTls: input.requireTls ?? 'auto',
+    trustProxy: input.trustProxy ?? false,
+    maxBodyBytes,
+    prefix,
+    logger: input.logger ?? silentLogger,
+  });
+}

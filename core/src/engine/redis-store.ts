@@ -1,0 +1,99 @@
+import { MppConfigError, MppError } from '../protocol/errors.js';
+import type { Store } from './store.js';
+
+/** The subset of an ioredis client this store uses. */
+export interface RedisLike {
+  set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<'OK' | null>;
+  del(key: string): Promise<number>;
+  pexpire(key: string, ttl: number): Promise<number>;
+  quit(): Promise<unknown>;
+  disconnect?(): void;
+  status?: string;
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+  once?(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+export interface RedisStoreOptions {
+  /** An ioredis client, or a `redis://` URL (ioredis is then loaded on demand). Default `REDIS_URL`. */
+  client?: RedisLike | string;
+  /** Prefix for every key (default `mpp:`). */
+  keyPrefix?: string;
+}
+
+/**
+ * Claims in Redis with `SET key 1 PX ttl NX`, atomic across any number of API instances. Every
+ * Redis failure rejects with `service-unavailable`: the store fails closed, never open.
+ */
+export class RedisStore implements Store {
+  private clientPromise: Promise<RedisLike>;
+  private readonly prefix: string;
+  private ownsClient: boolean;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.prefix = options.keyPrefix ?? 'mpp:';
+    const client = options.client ?? process.env.REDIS_URL;
+    if (client === undefined || client === '') {
+      throw new MppConfigError(
+        '@hit-pay/mpp',
+        'store.client',
+        'needs an ioredis client or a redis:// URL (REDIS_URL)',
+      );
+    }
+    this.ownsClient = typeof client === 'string';
+    this.clientPromise =
+      typeof client === 'string'
+        ? import('ioredis').then(async (m) => {
+            const Redis = (m as unknown as { default: new (url: string, o: object) => RedisLike }).default;
+            // Fail fast instead of queueing commands while Redis is down: a queued claim is a hang.
+            const c = new Redis(client, {
+              maxRetriesPerRequest: 1,
+              enableOfflineQueue: false,
+              connectTimeout: 2000,
+              retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+            });
+            // Connection errors surface on each command as service-unavailable; keep the event quiet.
+            c.on?.('error', () => {});
+            await new Promise<void>((resolve) => {
+              if (c.status === 'ready') return resolve();
+              const timer = setTimeout(resolve, 2000);
+              c.once?.('ready', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            });
+            return c;
+          })
+        : Promise.resolve(client);
+  }
+
+  private async run<T>(fn: (c: RedisLike) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.clientPromise);
+    } catch (error) {
+      throw new MppError('service-unavailable', 'Replay store (Redis) is unavailable', {
+        cause: error,
+        retryAfter: 1,
+      });
+    }
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    return (await this.run((c) => c.set(this.prefix + key, '1', 'PX', ttl, 'NX'))) === 'OK';
+  }
+
+  async release(key: string): Promise<void> {
+    await this.run((c) => c.del(this.prefix + key));
+  }
+
+  async extend(key: string, ttlMs: number): Promise<void> {
+    await this.run((c) => c.pexpire(this.prefix + key, Math.max(1, Math.ceil(ttlMs))));
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsClient) return;
+    const c = await this.clientPromise;
+    if (c.status === 'ready') await c.quit();
+    else c.disconnect?.();
+  }
+}

@@ -1,0 +1,52 @@
+import { type Challenge, formatChallenge } from '../protocol/challenge.js';
+import { MppError } from '../protocol/errors.js';
+import { PROBLEM_JSON } from '../protocol/headers.js';
+import type { JsonValue } from '../protocol/json.js';
+import type { HeaderEntry, RespondDecision } from './types.js';
+
+/** Extra body members describing one challenge (amounts, checkout links) for agents reading bodies. */
+export type ChallengeDetails = Record<string, JsonValue>;
+
+/**
+ * Builds a payment error response: the RFC 9457 body, `Cache-Control: no-store`, and — for 402 and
+ * 400 answers — every challenge in its own `WWW-Authenticate` field line. A 402 without a challenge
+ * is never produced (RFC R2).
+ */
+export function problemResponse(
+  error: MppError,
+  challenges: readonly Challenge[],
+  details: readonly ChallengeDetails[] = [],
+): RespondDecision {
+  const headers: HeaderEntry[] = [];
+  const withChallenges = error.status === 402 || error.status === 400;
+  if (error.status === 402 && challenges.length === 0) {
+    // Unreachable by construction; refuse to emit a bare 402 rather than break the protocol.
+    return problemResponse(new MppError('internal-payment-error', 'No challenge could be issued'), []);
+  }
+  if (withChallenges) for (const c of challenges) headers.push(['www-authenticate', formatChallenge(c)]);
+  headers.push(['cache-control', 'no-store']);
+  headers.push(['content-type', PROBLEM_JSON]);
+  if (error.retryAfter !== undefined)
+    headers.push(['retry-after', String(Math.max(0, Math.ceil(error.retryAfter)))]);
+  const body = error.toProblem(withChallenges ? challenges[0]?.id : undefined);
+  if (withChallenges && challenges.length > 0) {
+    body.challenges = challenges.map((c, i) => ({
+      id: c.id,
+      method: c.method,
+      intent: c.intent,
+      expires: c.expires ?? null,
+      ...(details[i] ?? {}),
+    }));
+  }
+  return { kind: 'respond', status: error.status, headers, body: JSON.stringify(body) };
+}
+
+/** Appends `private` to a Cache-Control value (receipts must never be shared-cached). */
+export function withPrivate(cacheControl: string | undefined): string {
+  if (!cacheControl) return 'private';
+  if (/(^|,)\s*(private|no-store)\s*(,|$)/i.test(cacheControl)) return cacheControl;
+  return `${cacheControl.replace(/\s*\bpublic\b\s*,?/i, '').replace(/,\s*$/, '')}, private`.replace(
+    /^, /,
+    '',
+  );
+}

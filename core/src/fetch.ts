@@ -1,0 +1,137 @@
+import { MppEngine } from './engine/engine.js';
+import type { EngineOptions } from './engine/options.js';
+import type {
+  Decision,
+  MppRequest,
+  Payment,
+  RespondDecision,
+  RouteInput,
+  SavedMethodTerms,
+} from './engine/types.js';
+
+/** A Fetch-style handler: `(Request, ctx) => Response`, as in Next.js App Router, Hono, Bun, Deno. */
+export type FetchHandler<Ctx = unknown> = (request: Request, ctx: Ctx) => Response | Promise<Response>;
+
+/** The context a protected handler receives: the framework's own context plus the verified payment. */
+export type PaidContext<Ctx> = Ctx & { payment: Payment };
+
+export interface FetchRequestOptions {
+  trustProxy?: boolean;
+}
+
+/** Wraps a Fetch `Request` as the engine's request. The body is read from a clone, so the handler still can. */
+export function fromFetchRequest(request: Request, options: FetchRequestOptions = {}): MppRequest {
+  const url = new URL(request.url);
+  const h = request.headers;
+  const trust = options.trustProxy === true;
+  const proto = trust ? h.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+  return {
+    method: request.method.toUpperCase(),
+    target: url.pathname + url.search,
+    header: (name) => h.get(name) ?? undefined,
+    // Fetch joins repeated lines with ", "; the gate detects a second credential inside one line.
+    headerLines: (name) => {
+      const v = h.get(name);
+      return v === null ? [] : [v];
+    },
+    hasBody: request.body !== null,
+    body: async () =>
+      request.body === null ? undefined : new Uint8Array(await request.clone().arrayBuffer()),
+    protocol: (proto ?? url.protocol.replace(':', '')) === 'https' ? 'https' : 'http',
+    host: (trust ? h.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined) ?? url.host,
+  };
+}
+
+/** Turns a `respond` decision into a Fetch `Response`. */
+export function toFetchResponse(decision: RespondDecision): Response {
+  const headers = new Headers();
+  for (const [name, value] of decision.headers) headers.append(name, value);
+  return new Response(decision.body, { status: decision.status, headers });
+}
+
+function withHeaders(response: Response, extra: readonly (readonly [string, string])[]): Response {
+  if (extra.length === 0) return response;
+  try {
+    for (const [name, value] of extra) response.headers.set(name, value);
+    return response;
+  } catch {
+    // Immutable headers (Response.redirect, fetch() results): copy into a new Response.
+    const headers = new Headers(response.headers);
+    for (const [name, value] of extra) headers.set(name, value);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
+/** Options of {@link createMpp}: the engine's, plus the payment methods to offer. */
+export interface MppOptions extends EngineOptions {}
+
+/** The Fetch API of HitPay MPP. */
+export interface Mpp {
+  readonly engine: MppEngine;
+  /** Protects a Fetch handler with a one-time price (or any route config). */
+  protect<Ctx = unknown>(price: RouteInput, handler: FetchHandler<PaidContext<Ctx>>): FetchHandler<Ctx>;
+  /** Protects a Fetch handler with a saved-method charge (`hitpay-save`). */
+  protectSavedMethod<Ctx = unknown>(
+    terms: SavedMethodTerms,
+    handler: FetchHandler<PaidContext<Ctx>>,
+  ): FetchHandler<Ctx>;
+  /**
+   * Serves the embedded broker's routes (webhook, checkout, polling, JWKS) under the prefix.
+   * Returns undefined for any other request, so it can sit in front of an app's own routing.
+   */
+  handle(request: Request): Promise<Response | undefined>;
+  /** Subscribes to engine events (`challenge`, `paid`, `refused`, `settled`, `error`). */
+  on: MppEngine['on'];
+}
+
+/**
+ * Creates the Fetch API: `mpp.protect(price, handler)` wraps a `(Request, ctx) => Response`
+ * handler with 402 gating. Options are validated now; a bad option throws MppConfigError.
+ *
+ * @example
+ * const mpp = createMpp({ methods: [testMethod()], secretKey: process.env.MPP_SECRET_KEY })
+ * export const GET = mpp.protect({ amount: '1.00', currency: 'sgd' }, async (req, ctx) => Response.json({ ok: true }))
+ */
+export function createMpp(options: MppOptions): Mpp {
+  const engine = options instanceof MppEngine ? options : new MppEngine(options);
+  const requestOptions = { trustProxy: engine.options.trustProxy };
+  let counter = 0;
+
+  function protect<Ctx>(
+    input: RouteInput,
+    handler: FetchHandler<PaidContext<Ctx>>,
+    label?: string,
+  ): FetchHandler<Ctx> {
+    const route = engine.route(input, label ?? `protect#${++counter}`);
+    return async function mppProtectedHandler(request: Request, ctx: Ctx): Promise<Response> {
+      const decision: Decision = await engine.decide(fromFetchRequest(request, requestOptions), route);
+      if (decision.kind === 'respond') return toFetchResponse(decision);
+      if (decision.kind === 'next') return handler(request, ctx as PaidContext<Ctx>);
+      let response: Response;
+      try {
+        response = await handler(request, {
+          ...(ctx as object),
+          payment: decision.payment,
+        } as PaidContext<Ctx>);
+      } catch (error) {
+        decision.finalize(500);
+        throw error;
+      }
+      const extra = decision.finalize(response.status, response.headers.get('cache-control') ?? undefined);
+      return withHeaders(response, extra);
+    };
+  }
+
+  return {
+    engine,
+    protect,
+    protectSavedMethod: (terms, handler) => protect({ savedMethod: terms }, handler),
+    async handle(request) {
+      const req = fromFetchRequest(request, requestOptions);
+      if (!engine.isMounted(req.target)) return undefined;
+      const decision = await engine.handle(req);
+      return decision.kind === 'respond' ? toFetchResponse(decision) : undefined;
+    },
+    on: engine.on.bind(engine),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * HitPay MPP: charge HTTP requests through HitPay with the IETF "Payment" authentication scheme.
+ *
+ * @module
+ */
+// --- For applications ---------------------------------------------------------------------------
+
+export { requestHash } from './binding/request-hash.js';
+// --- For adapter and payment-method authors (not needed by applications) ------------------------
+export { type MountedHandler, MppEngine } from './engine/engine.js';
+export type { EventBase, Listener, MppEventName, MppEvents } from './engine/events.js';
+export { fromWebResponse, mountFetch, toWebRequest } from './engine/fetch-bridge.js';
+export type { Logger } from './engine/logger.js';
+export type {
+  MethodRoute,
+  OfferContext,
+  PaymentMethod,
+  RequestObject,
+  Verification,
+  VerifyContext,
+} from './engine/method.js';
+export { currencyExponent, displayAmount, toMajorUnits, toMinorUnits } from './engine/money.js';
+export {
+  deriveSecret,
+  type EngineOptions,
+  type ResolvedEngineOptions,
+  resolveEngineOptions,
+} from './engine/options.js';
+export { type CompiledRoute, compileRoute, RouteTable, toRouteConfig } from './engine/route.js';
+export { MemoryStore, type MemoryStoreOptions, type Store } from './engine/store.js';
+export type {
+  Decision,
+  HeaderEntry,
+  MppRequest,
+  NextDecision,
+  PassDecision,
+  Payment,
+  Price,
+  PriceFn,
+  RespondDecision,
+  RouteConfig,
+  RouteInput,
+  SavedMethodTerms,
+  Settlement,
+} from './engine/types.js';
+export {
+  createMpp,
+  type FetchHandler,
+  fromFetchRequest,
+  type Mpp,
+  type MppOptions,
+  type PaidContext,
+  toFetchResponse,
+} from './fetch.js';
+export { MppConfigError, MppError, type MppErrorCode, type ProblemDetails } from './protocol/errors.js';

@@ -1,0 +1,9 @@
+/**
+ * The Node.js bridge for adapter authors (Express, Koa, Nest on Express): `IncomingMessage` in,
+ * decisions out. Internal to HitPay MPP's adapters; it does not follow semantic versioning.
+ *
+ * @module
+ */
+export { readNodeBody } from './body.js';
+export { fromNodeRequest, type NodeRequestOptions } from './request.js';
+export { groupHeaders, settleNodeResponse, writeNodeResponse } from './response.js';

@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import type { MppRequest } from '../engine/types.js';
+import { readNodeBody } from './body.js';
+
+export interface NodeRequestOptions {
+  /** Trust X-Forwarded-Proto / -Host / -For. */
+  trustProxy?: boolean;
+  /** Largest body read for the digest (bytes). */
+  maxBodyBytes?: number;
+  /** The request target if the framework rewrote `req.url` (Express sub-apps: `req.originalUrl`). */
+  target?: string;
+}
+
+function firstForwarded(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v?.split(',')[0]?.trim() || undefined;
+}
+
+/** Wraps a Node `IncomingMessage` as the engine's framework-neutral request. Cheap: nothing is read eagerly. */
+export function fromNodeRequest(req: IncomingMessage, options: NodeRequestOptions = {}): MppRequest {
+  const h = req.headers;
+  const trust = options.trustProxy === true;
+  const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
+  const forwardedProto = trust ? firstForwarded(h['x-forwarded-proto']) : undefined;
+  const contentLength = h['content-length'];
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    target: options.target ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+    header(name) {
+      const v = h[name];
+      return Array.isArray(v) ? v.join(', ') : v;
+    },
+    headerLines(name) {
+      // Node keeps only the first of repeated Authorization lines in req.headers; rawHeaders has all.
+      const out: string[] = [];
+      const raw = req.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2)
+        if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) out.push(raw[i + 1]!);
+      return out;
+    },
+    hasBody: (contentLength !== undefined && contentLength !== '0') || h['transfer-encoding'] !== undefined,
+    body: () => readNodeBody(req, options.maxBodyBytes ?? 1024 * 1024),
+    protocol: forwardedProto === 'https' || (!forwardedProto && encrypted) ? 'https' : 'http',
+    host: (trust ? firstForwarded(h['x-forwarded-host']) : undefined) ?? h.host ?? '',
+    remoteAddress: (trust ? firstForwarded(h['x-forwarded-for']) : undefined) ?? req.socket?.remoteAddress,
+  };
+}

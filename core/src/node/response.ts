@@ -1,0 +1,57 @@
+import type { ServerResponse } from 'node:http';
+import type { HeaderEntry, PassDecision, RespondDecision } from '../engine/types.js';
+
+/** Groups header entries by name so repeated ones (several WWW-Authenticate lines) stay separate lines. */
+export function groupHeaders(entries: readonly HeaderEntry[]): Map<string, string | string[]> {
+  const out = new Map<string, string | string[]>();
+  for (const [name, value] of entries) {
+    const prev = out.get(name);
+    if (prev === undefined) out.set(name, value);
+    else out.set(name, Array.isArray(prev) ? [...prev, value] : [prev, value]);
+  }
+  return out;
+}
+
+/** Writes a `respond` decision to a Node response verbatim. */
+export function writeNodeResponse(res: ServerResponse, decision: RespondDecision): void {
+  res.statusCode = decision.status;
+  for (const [name, value] of groupHeaders(decision.headers)) res.setHeader(name, value);
+  const body = typeof decision.body === 'string' ? Buffer.from(decision.body) : decision.body;
+  res.setHeader('content-length', body.byteLength);
+  res.end(body);
+}
+
+type WriteHead = ServerResponse['writeHead'];
+
+/**
+ * Settles a paid request when its status is known: wraps `res.writeHead` once (every way of
+ * answering — json, send, end, pipe, redirect — goes through it), adds the receipt on 2xx and
+ * releases or refunds otherwise. A response that closes without headers (client gone, handler
+ * hung) releases the payment.
+ */
+export function settleNodeResponse(res: ServerResponse, pass: PassDecision): void {
+  const original: WriteHead = res.writeHead;
+  res.writeHead = function writeHeadWithPayment(
+    this: ServerResponse,
+    statusCode: number,
+    ...rest: unknown[]
+  ) {
+    res.writeHead = original;
+    // Headers given to writeHead itself override setHeader ones; fold them in so ours merge correctly.
+    const last = rest[rest.length - 1];
+    if (last && typeof last === 'object') {
+      rest.pop();
+      if (Array.isArray(last)) {
+        const flat = Array.isArray(last[0]) ? (last as [string, string][]).flat() : (last as string[]);
+        for (let i = 0; i + 1 < flat.length; i += 2) res.setHeader(flat[i]!, flat[i + 1]!);
+      } else for (const [k, v] of Object.entries(last)) if (v !== undefined) res.setHeader(k, v as string);
+    }
+    const cc = res.getHeader('cache-control');
+    for (const [name, value] of pass.finalize(statusCode, cc === undefined ? undefined : String(cc)))
+      res.setHeader(name, value);
+    return (original as (...a: unknown[]) => ServerResponse).call(this, statusCode, ...rest);
+  } as WriteHead;
+  res.once('close', () => {
+    if (!res.headersSent) pass.finalize(499);
+  });
+}
