@@ -117,7 +117,7 @@ export function createMpp(options: MppOptions): Mpp {
         decision.finalize(500);
         throw error;
       }
-      const extra = decision.finalize(response.status, response.headers.get('cache-control') ?? undefined);
+      const extra = decision.finalize(response.status, (name) => response.headers.get(name) ?? undefined);
       return withHeaders(response, extra);
     };
   }

@@ -540,3 +540,27 @@ describe('secrets never leak (R48, R49)', () => {
     expect(text).not.toContain(SECRET);
   });
 });
+
+describe('CORS', () => {
+  it('cross-origin 402s and receipts expose the payment headers; the app’s own list is extended', async () => {
+    const mpp = createMpp({ methods: [testMethod()], secretKey: SECRET, realm: 'api.example.com' });
+    const h = mpp.protect(
+      { amount: '1.00', currency: 'sgd' },
+      () => new Response('ok', { headers: { 'access-control-expose-headers': 'X-Request-Id' } }),
+    );
+    const first = await h(req('/forecast/94103', { headers: { origin: 'https://app.example' } }), {});
+    expect(first.headers.get('access-control-expose-headers')).toBe(
+      'WWW-Authenticate, Payment-Receipt, Retry-After',
+    );
+    const c = await challengeOf(first);
+    const paid = await h(
+      req('/forecast/94103', { headers: { origin: 'https://app.example', authorization: credentialFor(c) } }),
+      {},
+    );
+    expect(paid.headers.get('access-control-expose-headers')).toBe(
+      'X-Request-Id, WWW-Authenticate, Payment-Receipt, Retry-After',
+    );
+    const sameOrigin = await h(req(), {});
+    expect(sameOrigin.headers.get('access-control-expose-headers')).toBeNull();
+  });
+});

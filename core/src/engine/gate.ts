@@ -18,7 +18,7 @@ import {
   tlsRequired,
 } from './offers.js';
 import type { ResolvedEngineOptions } from './options.js';
-import { type ChallengeDetails, problemResponse, withPrivate } from './responses.js';
+import { type ChallengeDetails, problemResponse, withExposed, withPrivate } from './responses.js';
 import type { CompiledRoute } from './route.js';
 import type { Decision, HeaderEntry, MppRequest, PassDecision, RespondDecision } from './types.js';
 
@@ -122,9 +122,7 @@ export class Gate {
       error.code === 'payload-too-large'
     ) {
       this.refused(route, error);
-      const decision = problemResponse(error, []);
-      // A 402 must carry a challenge; an error that cannot offer one is reported as it is.
-      return decision;
+      return problemResponse(error, [], [], req.header('origin') !== undefined);
     }
     const selected = selectByAcceptPayment(offers, req.header('accept-payment'), (o) => ({
       method: o.method.name,
@@ -148,7 +146,7 @@ export class Gate {
       }));
       this.opts.logger.debug({ route: route.label, challenges: challenges.length }, '402 issued');
     } else this.refused(route, error);
-    return problemResponse(error, challenges, details);
+    return problemResponse(error, challenges, details, req.header('origin') !== undefined);
   }
 
   private refused(route: CompiledRoute, error: MppError): void {
@@ -220,7 +218,15 @@ export class Gate {
       }
       throw thrown;
     }
-    return this.pass(route, echo, credential, verification, field, started);
+    return this.pass(
+      route,
+      echo,
+      credential,
+      verification,
+      field,
+      started,
+      req.header('origin') !== undefined,
+    );
   }
 
   private pass(
@@ -230,6 +236,7 @@ export class Gate {
     v: Verification,
     field: Field,
     started: number,
+    crossOrigin: boolean,
   ): PassDecision {
     const receipt: Receipt = {
       status: 'success',
@@ -266,14 +273,20 @@ export class Gate {
       resolveSettled = r;
     });
     let finalized = false;
-    const finalize = (status: number, cacheControl?: string): HeaderEntry[] => {
+    const finalize = (status: number, current?: (name: string) => string | undefined): HeaderEntry[] => {
       if (finalized) return [];
       finalized = true;
       const ok = status >= 200 && status < 300;
       const keep = ok || route.settlement === 'always';
       const headers: HeaderEntry[] = [];
+      const cacheControl = current?.('cache-control');
       if (ok) {
         headers.push(['payment-receipt', receiptHeader], ['cache-control', withPrivate(cacheControl)]);
+        if (crossOrigin)
+          headers.push([
+            'access-control-expose-headers',
+            withExposed(current?.('access-control-expose-headers')),
+          ]);
       } else if (field === 'payment-authorization') {
         // -01: responses to Payment-Authorization requests are never shared-cached.
         headers.push([

@@ -16,6 +16,7 @@ export function problemResponse(
   error: MppError,
   challenges: readonly Challenge[],
   details: readonly ChallengeDetails[] = [],
+  crossOrigin = false,
 ): RespondDecision {
   const headers: HeaderEntry[] = [];
   const withChallenges = error.status === 402 || error.status === 400;
@@ -28,6 +29,7 @@ export function problemResponse(
   headers.push(['content-type', PROBLEM_JSON]);
   if (error.retryAfter !== undefined)
     headers.push(['retry-after', String(Math.max(0, Math.ceil(error.retryAfter)))]);
+  if (crossOrigin) headers.push(['access-control-expose-headers', withExposed(undefined)]);
   const body = error.toProblem(withChallenges ? challenges[0]?.id : undefined);
   if (withChallenges && challenges.length > 0) {
     body.challenges = challenges.map((c, i) => ({
@@ -39,6 +41,18 @@ export function problemResponse(
     }));
   }
   return { kind: 'respond', status: error.status, headers, body: JSON.stringify(body) };
+}
+
+/** Headers a browser agent must be able to read (CORS `Access-Control-Expose-Headers`). */
+const EXPOSE = ['WWW-Authenticate', 'Payment-Receipt', 'Retry-After'];
+
+/** Merges the payment headers into an `Access-Control-Expose-Headers` value. */
+export function withExposed(current: string | undefined): string {
+  if (!current) return EXPOSE.join(', ');
+  if (current.trim() === '*') return current;
+  const have = new Set(current.split(',').map((h) => h.trim().toLowerCase()));
+  const add = EXPOSE.filter((h) => !have.has(h.toLowerCase()));
+  return add.length ? `${current}, ${add.join(', ')}` : current;
 }
 
 /** Appends `private` to a Cache-Control value (receipts must never be shared-cached). */

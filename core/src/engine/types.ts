@@ -122,11 +122,12 @@ export interface PassDecision {
   readonly payment: Payment;
   /**
    * Call once, when the handler's status is known and before headers are sent. Returns the headers
-   * to add (the receipt and `Cache-Control: private` on 2xx; nothing payment-related otherwise) and
+   * to set (the receipt and `Cache-Control: private` on 2xx; nothing payment-related otherwise) and
    * settles the payment in the background: commit on success, release or refund otherwise.
-   * `cacheControl` is the handler's own Cache-Control value, which is extended, not replaced.
+   * `current` reads the response's headers so far: the handler's Cache-Control and CORS
+   * expose list are extended, never replaced.
    */
-  finalize(status: number, cacheControl?: string): HeaderEntry[];
+  finalize(status: number, current?: (name: string) => string | undefined): HeaderEntry[];
   /** Resolves when settlement has finished (tests and graceful shutdown await it). */
   readonly settled: Promise<void>;
 }

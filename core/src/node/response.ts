@@ -46,9 +46,11 @@ export function settleNodeResponse(res: ServerResponse, pass: PassDecision): voi
         for (let i = 0; i + 1 < flat.length; i += 2) res.setHeader(flat[i]!, flat[i + 1]!);
       } else for (const [k, v] of Object.entries(last)) if (v !== undefined) res.setHeader(k, v as string);
     }
-    const cc = res.getHeader('cache-control');
-    for (const [name, value] of pass.finalize(statusCode, cc === undefined ? undefined : String(cc)))
-      res.setHeader(name, value);
+    const current = (name: string): string | undefined => {
+      const v = res.getHeader(name);
+      return v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : String(v);
+    };
+    for (const [name, value] of pass.finalize(statusCode, current)) res.setHeader(name, value);
     return (original as (...a: unknown[]) => ServerResponse).call(this, statusCode, ...rest);
   } as WriteHead;
   res.once('close', () => {
