@@ -8,6 +8,7 @@ import type {
   RouteInput,
   SavedMethodTerms,
 } from './engine/types.js';
+import { type HitPayOptions, hitpayEngine } from './methods/setup.js';
 
 /** A Fetch-style handler: `(Request, ctx) => Response`, as in Next.js App Router, Hono, Bun, Deno. */
 export type FetchHandler<Ctx = unknown> = (request: Request, ctx: Ctx) => Response | Promise<Response>;
@@ -28,6 +29,7 @@ export function fromFetchRequest(request: Request, options: FetchRequestOptions 
   return {
     method: request.method.toUpperCase(),
     target: url.pathname + url.search,
+    headers: h,
     header: (name) => h.get(name) ?? undefined,
     // Fetch joins repeated lines with ", "; the gate detects a second credential inside one line.
     headerLines: (name) => {
@@ -62,8 +64,13 @@ function withHeaders(response: Response, extra: readonly (readonly [string, stri
   }
 }
 
-/** Options of {@link createMpp}: the engine's, plus the payment methods to offer. */
-export interface MppOptions extends EngineOptions {}
+/**
+ * Options of {@link createMpp}: HitPay's (`apiKey`, `webhookSalt`, `endpoint`, …, each with an
+ * environment fallback) and the engine's. Passing `methods` replaces the HitPay methods (tests use
+ * the deterministic `test` method).
+ */
+export type MppOptions = Omit<EngineOptions, 'methods'> &
+  HitPayOptions & { methods?: EngineOptions['methods'] };
 
 /** The Fetch API of HitPay MPP. */
 export interface Mpp {
@@ -89,11 +96,12 @@ export interface Mpp {
  * handler with 402 gating. Options are validated now; a bad option throws MppConfigError.
  *
  * @example
- * const mpp = createMpp({ methods: [testMethod()], secretKey: process.env.MPP_SECRET_KEY })
- * export const GET = mpp.protect({ amount: '1.00', currency: 'sgd' }, async (req, ctx) => Response.json({ ok: true }))
+ * const mpp = createMpp({ apiKey: process.env.HITPAY_API_KEY!, webhookSalt: process.env.HITPAY_WEBHOOK_SALT })
+ * export const GET = mpp.protect({ amount: '1.00', currency: 'sgd', description: 'Forecast' }, async (req, ctx) =>
+ *   Response.json({ forecast: 'sunny', paid: ctx.payment.reference }))
  */
-export function createMpp(options: MppOptions): Mpp {
-  const engine = options instanceof MppEngine ? options : new MppEngine(options);
+export function createMpp(options: MppOptions | MppEngine = {}): Mpp {
+  const engine = options instanceof MppEngine ? options : hitpayEngine(options);
   const requestOptions = { trustProxy: engine.options.trustProxy };
   let counter = 0;
 

@@ -52,4 +52,18 @@ export {
   type PaidContext,
   toFetchResponse,
 } from './fetch.js';
+export type {
+  Broker,
+  MerchantRegistration,
+  RedeemChargeInput,
+  RedeemedCharge,
+  SavedCharge,
+  SavedChargeInput,
+} from './methods/broker-api.js';
+export { checkoutUrl, type HitPayMethodContext, hitpayMethod } from './methods/hitpay.js';
+export { hitpaySaveMethod } from './methods/hitpay-save.js';
+export { DEFAULT_ONE_TIME_RAILS, merchantIdFor, SAVED_METHOD_RAILS } from './methods/merchant.js';
+export { type RemoteBrokerOptions, remoteBroker } from './methods/remote-broker.js';
+export type { HitPayOptions } from './methods/setup.js';
+export { hitpayEngine } from './methods/setup.js';
 export { MppConfigError, MppError, type MppErrorCode, type ProblemDetails } from './protocol/errors.js';

@@ -14,6 +14,8 @@ export interface MppRequest {
   header(name: string): string | undefined;
   /** Every field line of a header (to detect a request carrying two credentials). */
   headerLines(name: string): readonly string[];
+  /** Fetch-style header access, so price functions read `req.headers.get('x-user-email')`. */
+  readonly headers: { get(name: string): string | null };
   /** Raw body bytes, or undefined when there is no body. Called at most once per request. */
   body(): Promise<Uint8Array | undefined>;
   /** True when the request may carry a body (Content-Length > 0 or Transfer-Encoding). */
@@ -70,6 +72,8 @@ export interface RouteConfig {
   price?: Price | PriceFn;
   /** Saved-method terms (`hitpay-save`). */
   savedMethod?: SavedMethodTerms;
+  /** HitPay rails offered by a one-time checkout (default per currency, e.g. PayNow for SGD). */
+  rails?: readonly string[];
   /** Offer only these method names (default: every configured method that can price the route). */
   methods?: readonly string[];
   /** Default `'success'`: non-2xx answers release one-time charges and refund saved-method ones. */

@@ -23,13 +23,15 @@ export function fromNodeRequest(req: IncomingMessage, options: NodeRequestOption
   const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
   const forwardedProto = trust ? firstForwarded(h['x-forwarded-proto']) : undefined;
   const contentLength = h['content-length'];
+  const header = (name: string): string | undefined => {
+    const v = h[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
   return {
     method: (req.method ?? 'GET').toUpperCase(),
+    headers: { get: (name) => header(name) ?? null },
     target: options.target ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
-    header(name) {
-      const v = h[name];
-      return Array.isArray(v) ? v.join(', ') : v;
-    },
+    header,
     headerLines(name) {
       // Node keeps only the first of repeated Authorization lines in req.headers; rawHeaders has all.
       const out: string[] = [];
