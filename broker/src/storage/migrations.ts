@@ -1,0 +1,144 @@
+import type { Database } from './database.js';
+
+/**
+ * The broker's schema, one forward-only migration per entry. Applied in one transaction under an
+ * advisory lock, so several broker instances starting together apply each migration once.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE merchants (
+  id                  text PRIMARY KEY,
+  api_key_enc         text NOT NULL,
+  webhook_salt_enc    text,
+  api_salt_enc        text,
+  challenge_secrets_enc text NOT NULL,
+  hitpay_base_url     text NOT NULL,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  updated_at          timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE charges (
+  merchant_id         text NOT NULL REFERENCES merchants(id),
+  id                  text NOT NULL,
+  status              text NOT NULL CHECK (status IN ('creating','pending','paid','redeeming','redeemed','expired','failed','refunding','refunded')),
+  amount              bigint NOT NULL CHECK (amount >= 0),
+  currency            text NOT NULL,
+  description         text,
+  request_hash        text NOT NULL,
+  realm               text NOT NULL,
+  challenge           jsonb NOT NULL,
+  expires_at          timestamptz NOT NULL,
+  payment_request_id  text UNIQUE,
+  checkout_url        text,
+  qr_code             text,
+  return_url          text,
+  payment_id          text,
+  paid_amount         bigint,
+  paid_at             timestamptz,
+  lease_until         timestamptz,
+  redeemed_at         timestamptz,
+  receipt_jws         text,
+  refund_id           text,
+  refunded_at         timestamptz,
+  last_checked_at     timestamptz,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  updated_at          timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (merchant_id, id)
+);
+CREATE INDEX charges_status_idx ON charges (status, expires_at);
+
+CREATE TABLE saved_methods (
+  id                  text PRIMARY KEY,
+  merchant_id         text NOT NULL REFERENCES merchants(id),
+  status              text NOT NULL CHECK (status IN ('pending','active','detached','revoked','expired')),
+  rail                text NOT NULL,
+  currency            text NOT NULL,
+  customer_email      text NOT NULL,
+  realm               text NOT NULL,
+  max_amount_per_charge bigint NOT NULL,
+  total_amount_cap    bigint NOT NULL,
+  max_uses            integer,
+  used_amount         bigint NOT NULL DEFAULT 0,
+  use_count           integer NOT NULL DEFAULT 0,
+  recurring_billing_id text UNIQUE,
+  setup_url           text,
+  setup_token_hash    text NOT NULL,
+  grant_jws           text,
+  grant_jti           text,
+  grant_expires_at    timestamptz,
+  expires_at          timestamptz NOT NULL,
+  last_checked_at     timestamptz,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  updated_at          timestamptz NOT NULL DEFAULT now(),
+  CHECK (used_amount >= 0 AND used_amount <= total_amount_cap),
+  CHECK (max_uses IS NULL OR use_count <= max_uses)
+);
+
+CREATE TABLE saved_charges (
+  id                  text PRIMARY KEY,
+  merchant_id         text NOT NULL REFERENCES merchants(id),
+  saved_method_id     text NOT NULL REFERENCES saved_methods(id),
+  nonce               text NOT NULL,
+  status              text NOT NULL CHECK (status IN ('reserved','paid','failed','unknown','refunding','refunded')),
+  amount              bigint NOT NULL CHECK (amount > 0),
+  currency            text NOT NULL,
+  request_hash        text NOT NULL,
+  challenge_id        text NOT NULL,
+  payment_id          text,
+  receipt_jws         text,
+  refund_id           text,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  updated_at          timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (merchant_id, nonce)
+);
+CREATE INDEX saved_charges_status_idx ON saved_charges (status);
+
+CREATE TABLE webhook_events (
+  id                  text PRIMARY KEY,
+  merchant_id         text,
+  kind                text NOT NULL,
+  received_at         timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE signing_keys (
+  kid                 text PRIMARY KEY,
+  private_jwk_enc     text NOT NULL,
+  public_jwk          jsonb NOT NULL,
+  active              boolean NOT NULL,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  retired_at          timestamptz
+);
+CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (active) WHERE active;
+
+CREATE TABLE rate_limits (
+  key                 text PRIMARY KEY,
+  window_start        timestamptz NOT NULL,
+  count               integer NOT NULL
+);
+`,
+  },
+];
+
+/** Applies every migration not yet applied. Safe to call from several instances at once. */
+export async function migrate(db: Database): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    // One broker at a time; others wait here, then find the work done.
+    await tx.query('SELECT pg_advisory_xact_lock(4242001)');
+    await tx.exec(
+      'CREATE TABLE IF NOT EXISTS mpp_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM mpp_migrations');
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO mpp_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
