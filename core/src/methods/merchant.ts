@@ -15,9 +15,9 @@ export function merchantIdFor(apiKey: string): string {
  */
 export const DEFAULT_ONE_TIME_RAILS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   sgd: ['paynow_online'],
-  myr: ['fpx', 'duitnow'],
-  idr: ['qris'],
-  php: ['gcash'],
+  myr: ['duitnow', 'fpx'],
+  idr: ['doku_qris'],
+  php: ['qrph_netbank', 'gcash'],
   thb: ['promptpay'],
 });
 
