@@ -18,7 +18,14 @@ import {
   tlsRequired,
 } from './offers.js';
 import type { ResolvedEngineOptions } from './options.js';
-import { type ChallengeDetails, problemResponse, withExposed, withPrivate } from './responses.js';
+import {
+  type ChallengeDetails,
+  prefersHtml,
+  problemResponse,
+  withExposed,
+  withHtmlBody,
+  withPrivate,
+} from './responses.js';
 import type { CompiledRoute } from './route.js';
 import type { Decision, HeaderEntry, MppRequest, PassDecision, RespondDecision } from './types.js';
 
@@ -146,7 +153,12 @@ export class Gate {
       }));
       this.opts.logger.debug({ route: route.label, challenges: challenges.length }, '402 issued');
     } else this.refused(route, error);
-    return problemResponse(error, challenges, details, req.header('origin') !== undefined);
+    const decision = problemResponse(error, challenges, details, req.header('origin') !== undefined);
+    const first = selected[0];
+    if (error.status === 402 && first?.route.paywall && prefersHtml(req.header('accept'))) {
+      return withHtmlBody(decision, first.route.paywall(challenges[0]!, first.requestObject, facts));
+    }
+    return decision;
   }
 
   private refused(route: CompiledRoute, error: MppError): void {

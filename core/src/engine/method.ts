@@ -67,6 +67,11 @@ export interface MethodRoute {
    * display amount), for agents that read bodies. Must not contain secrets.
    */
   describe?(challenge: Challenge, requestObject: RequestObject, ctx: OfferContext): Record<string, JsonValue>;
+  /**
+   * An HTML page for people who open the route in a browser (`Accept: text/html`), sent as the
+   * 402 body in place of the problem document; the challenge headers stay the same.
+   */
+  paywall?(challenge: Challenge, requestObject: RequestObject, ctx: OfferContext): string;
 }
 
 /**

@@ -43,6 +43,29 @@ export function problemResponse(
   return { kind: 'respond', status: error.status, headers, body: JSON.stringify(body) };
 }
 
+/** Replaces a 402's problem body with an HTML page (the headers, challenges included, stay). */
+export function withHtmlBody(decision: RespondDecision, html: string): RespondDecision {
+  const headers = decision.headers.map(
+    ([n, v]): HeaderEntry => (n === 'content-type' ? [n, 'text/html; charset=utf-8'] : [n, v]),
+  );
+  return { ...decision, headers: [...headers, ['vary', 'Accept']], body: html };
+}
+
+/** True when the client prefers HTML to JSON (a browser navigation, not an API call). */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept || !accept.includes('text/html')) return false;
+  const q = (type: string): number => {
+    for (const part of accept.split(',')) {
+      const [t, ...params] = part.trim().split(';');
+      if (t!.trim().toLowerCase() !== type) continue;
+      const qp = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return qp ? Number(qp.slice(2)) || 0 : 1;
+    }
+    return -1;
+  };
+  return q('text/html') > 0 && q('text/html') >= q('application/json');
+}
+
 /** Headers a browser agent must be able to read (CORS `Access-Control-Expose-Headers`). */
 const EXPOSE = ['WWW-Authenticate', 'Payment-Receipt', 'Retry-After'];
 

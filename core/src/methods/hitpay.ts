@@ -7,10 +7,13 @@ import type {
 } from '../engine/method.js';
 import { displayAmount, toMinorUnits } from '../engine/money.js';
 import type { Price, RouteConfig } from '../engine/types.js';
-import { base64url } from '../protocol/base64url.js';
-import type { Challenge } from '../protocol/challenge.js';
 import { MppConfigError, MppError } from '../protocol/errors.js';
 import type { Broker } from './broker-api.js';
+import { checkoutUrl } from './checkout-link.js';
+import { paywallPage } from './paywall.js';
+
+export { checkoutUrl };
+
 import { DEFAULT_ONE_TIME_RAILS } from './merchant.js';
 
 /** What the HitPay methods need from their host (createMpp wires these). */
@@ -25,11 +28,6 @@ export interface HitPayMethodContext {
 export interface HitPayMethodOptions {
   /** How long a redemption may stay in flight before it returns to `paid` (default 60 s). */
   leaseMs?: number;
-}
-
-/** The checkout link of a challenge: the broker mints the HitPay payment request when it is opened. */
-export function checkoutUrl(broker: string, challenge: Challenge): string {
-  return `${broker}/v1/checkout/${base64url.encode(JSON.stringify(challenge))}`;
 }
 
 /** Builds the charge request of one price (amount in minor units, lower-case currency). */
@@ -143,6 +141,9 @@ export function hitpayMethod(host: HitPayMethodContext, options: HitPayMethodOpt
             charges_url: `${broker}/v1/charges`,
             polling_url: `${broker}/v1/charges/${challenge.id}`,
           };
+        },
+        paywall(challenge, requestObject, ctx) {
+          return paywallPage(challenge, requestObject, host.brokerUrl(ctx), ctx.origin + ctx.request.target);
         },
       };
     },

@@ -46,6 +46,12 @@ const PROBLEMS = {
   'grant-invalid': { status: 402, title: 'Grant Invalid', registered: false },
   'grant-exhausted': { status: 402, title: 'Grant Exhausted', registered: false },
   'receipt-invalid': { status: 502, title: 'Receipt Invalid', registered: false },
+  // Agent-side outcomes (the client never sends these; the status says who is at fault).
+  'payment-declined': { status: 402, title: 'Payment Declined', registered: false },
+  'budget-exceeded': { status: 402, title: 'Budget Exceeded', registered: false },
+  'challenge-expired': { status: 402, title: 'Challenge Expired', registered: false },
+  'payment-timeout': { status: 408, title: 'Payment Timeout', registered: false },
+  'no-payable-challenge': { status: 402, title: 'No Payable Challenge', registered: false },
 } as const satisfies Record<string, ProblemSpec>;
 
 /** Every stable error code. The first eleven are the Payment scheme's registered problem types. */
