@@ -1,0 +1,109 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  createMpp,
+  type Decision,
+  type Mpp,
+  MppConfigError,
+  MppEngine,
+  type MppOptions,
+  type Payment,
+  type RouteInput,
+  type SavedMethodTerms,
+} from '@hit-pay/mpp';
+import { fromNodeRequest, settleNodeResponse, writeNodeResponse } from '@hit-pay/mpp/node';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+const PKG = '@hit-pay/mpp-express';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified payment, set on requests a payment gate let through. */
+      mpp?: Payment;
+    }
+  }
+}
+
+/**
+ * Options of {@link mppExpress}: core's `createMpp` options (or an `Mpp` you already created, as
+ * `{ mpp }`), plus an optional route map protecting routes from this one middleware.
+ */
+export type MppExpressOptions = (MppOptions | { mpp: Mpp }) & {
+  /**
+   * Protected routes, `'METHOD /path/:param'` → price or route config. Matching fails closed: a
+   * path that any decoding would route here pays. Default: none (use `protect` per route).
+   */
+  routes?: Record<string, RouteInput>;
+};
+
+/** The middleware `mppExpress` returns, with route-level gates that share its engine. */
+export interface MppExpressMiddleware extends RequestHandler {
+  /** The `Mpp` in use (subscribe to events with `mpp.on('paid', …)`). */
+  readonly mpp: Mpp;
+  /** A route middleware charging a one-time price (or any route config) before the handler. */
+  protect(price: RouteInput): RequestHandler;
+  /** A route middleware charging a saved payment method (`hitpay-save`). */
+  protectSavedMethod(terms: SavedMethodTerms): RequestHandler;
+}
+
+/**
+ * Express middleware for HitPay MPP. Serves the engine's mounted routes (the embedded broker), gates
+ * the routes of `options.routes`, and hands out `protect(price)` route middleware. Paid requests get
+ * `req.mpp`; the receipt is added however the handler answers, and a non-2xx answer releases the
+ * payment. Options are validated now: bad configuration throws `MppConfigError`.
+ *
+ * Register it before body parsers (it reads the raw body for the digest binding and leaves it in
+ * place), or keep the raw body yourself: `express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })`.
+ *
+ * @example
+ * // HitPay settings from the environment (HITPAY_API_KEY, HITPAY_WEBHOOK_SALT, …)
+ * const mpp = mppExpress({ routes: { 'GET /forecast/:zip': { amount: '1.00', currency: 'SGD' } } });
+ * app.use(mpp);
+ * app.get('/report', mpp.protect({ amount: '5.00', currency: 'SGD' }), (req, res) => res.json(req.mpp));
+ */
+export function mppExpress(options?: MppExpressOptions): MppExpressMiddleware {
+  const mpp = options && 'mpp' in options ? options.mpp : createMpp(options);
+  if (!(mpp?.engine instanceof MppEngine))
+    throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
+  const engine = mpp.engine;
+  if (options?.routes !== undefined) engine.useRoutes(options.routes, PKG);
+  const nodeOptions = { trustProxy: engine.options.trustProxy, maxBodyBytes: engine.options.maxBodyBytes };
+  const toMppRequest = (req: IncomingMessage) => fromNodeRequest(req, nodeOptions);
+
+  // Decisions are complete answers: a refusal is written as is, never passed to next(err). Only an
+  // unexpected failure (a mounted broker route throwing) reaches the app's error handler.
+  function apply(decision: Decision, req: Request, res: Response, next: NextFunction): void {
+    if (decision.kind === 'respond') {
+      writeNodeResponse(res, decision);
+      return;
+    }
+    if (decision.kind === 'pass') {
+      req.mpp = decision.payment;
+      settleNodeResponse(res, decision);
+    }
+    next();
+  }
+
+  let protectedCount = 0;
+  function protect(price: RouteInput): RequestHandler {
+    const route = engine.route(price, `${PKG} protect #${++protectedCount}`);
+    return function mppExpressProtect(req, res, next) {
+      engine
+        .decide(toMppRequest(req), route)
+        .then((decision) => apply(decision, req, res, next))
+        .catch(next);
+    };
+  }
+
+  const middleware: RequestHandler = function mppExpressMiddleware(req, res, next) {
+    engine
+      .handle(toMppRequest(req))
+      .then((decision) => apply(decision, req, res, next))
+      .catch(next);
+  };
+  return Object.assign(middleware, {
+    mpp,
+    protect,
+    protectSavedMethod: (terms: SavedMethodTerms) => protect({ savedMethod: terms }),
+  });
+}

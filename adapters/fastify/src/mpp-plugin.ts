@@ -1,0 +1,164 @@
+import { Readable } from 'node:stream';
+import {
+  type CompiledRoute,
+  createMpp,
+  type Mpp,
+  MppConfigError,
+  MppEngine,
+  type MppOptions,
+  type MppRequest,
+  type PassDecision,
+  type Payment,
+  type RespondDecision,
+  type RouteInput,
+} from '@hit-pay/mpp';
+import { fromNodeRequest, groupHeaders, settleNodeResponse } from '@hit-pay/mpp/node';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+
+const PKG = '@hit-pay/mpp-fastify';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The `Mpp` in use (subscribe to events with `fastify.mpp.on('paid', …)`). */
+    mpp: Mpp;
+  }
+  interface FastifyContextConfig {
+    /** Price (or route config) charged before this route's handler runs. */
+    mpp?: RouteInput;
+  }
+  interface FastifyRequest {
+    /** The verified payment on a paid request; null elsewhere. */
+    mpp: Payment | null;
+  }
+}
+
+/** Options of {@link mppPlugin}: core's `createMpp` options, or an `Mpp` you already created as `{ mpp }`. */
+export type MppPluginOptions = MppOptions | { mpp: Mpp };
+
+function send(reply: FastifyReply, decision: RespondDecision): void {
+  reply.code(decision.status);
+  for (const [name, value] of groupHeaders(decision.headers)) reply.header(name, value);
+  const body = decision.body;
+  reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+}
+
+/** Reads a body up to one byte past the limit (the engine answers 413 for more). */
+async function readBounded(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > limit) break;
+  }
+  return Buffer.concat(chunks);
+}
+
+function headerText(value: number | string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value === undefined ? undefined : String(value);
+}
+
+const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(fastify, options) {
+  const mpp = 'mpp' in options ? options.mpp : createMpp(options as MppOptions);
+  if (!(mpp?.engine instanceof MppEngine))
+    throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
+  const engine = mpp.engine;
+  const { trustProxy, maxBodyBytes } = engine.options;
+
+  // The body comes from Fastify's payload stream, whatever it is (a socket, or `inject()`'s mock
+  // request), and Fastify's parser gets a new stream with the same bytes.
+  function fromPayload(request: FastifyRequest, payload: Readable) {
+    let bytes: Buffer | undefined;
+    const req: MppRequest = {
+      ...fromNodeRequest(request.raw, { trustProxy, maxBodyBytes }),
+      body: async () => {
+        bytes = await readBounded(payload, maxBodyBytes);
+        return bytes;
+      },
+    };
+    const rest = (): Readable => {
+      if (bytes === undefined) return payload;
+      const replay = Readable.from([bytes], { objectMode: false });
+      return Object.assign(replay, { receivedEncodedLength: bytes.length });
+    };
+    return { req, rest };
+  }
+  const compiled = new WeakMap<object, CompiledRoute>();
+  const passes = new WeakMap<FastifyRequest, PassDecision>();
+
+  const routeFor = (input: RouteInput, label: string): CompiledRoute => {
+    const known = compiled.get(input);
+    if (known) return known;
+    const route = engine.route(input, label);
+    compiled.set(input, route);
+    return route;
+  };
+
+  if (!fastify.hasDecorator('mpp')) fastify.decorate('mpp', mpp);
+  if (!fastify.hasRequestDecorator('mpp')) fastify.decorateRequest('mpp', null);
+
+  // Start-up validation: a bad price throws while the route is being registered.
+  fastify.addHook('onRoute', function mppCompileRoute(route) {
+    const input = route.config?.mpp;
+    if (input !== undefined) routeFor(input, `${route.method} ${route.url}`);
+  });
+
+  // One hook for every route, so a route declared before this plugin loaded is still gated (it
+  // fails closed, compiled on first use). Deciding before parsing puts 402s ahead of 415s and
+  // validation errors, as in the other adapters.
+  fastify.addHook('preParsing', async function mppGate(request, reply, payload) {
+    const config = request.routeOptions.config;
+    if (config.mpp === undefined) return payload;
+    const route = routeFor(config.mpp, `${config.method} ${config.url}`);
+    const { req, rest } = fromPayload(request, payload);
+    const decision = await engine.decide(req, route);
+    if (decision.kind === 'respond') send(reply, decision);
+    else if (decision.kind === 'pass') {
+      request.mpp = decision.payment;
+      passes.set(request, decision);
+      // Safety net for replies that bypass onSend (reply.hijack()) and for aborted requests.
+      settleNodeResponse(reply.raw, decision);
+    }
+    return rest();
+  });
+
+  // Fastify's own post-handler hook: the status is final and headers are still the reply's.
+  fastify.addHook('onSend', async function mppSettle(request, reply, payload) {
+    const pass = passes.get(request);
+    if (pass) {
+      const extra = pass.finalize(reply.statusCode, (name) => headerText(reply.getHeader(name)));
+      for (const [name, value] of extra) reply.header(name, value);
+    }
+    return payload;
+  });
+
+  // The engine's mounted routes (the embedded broker), answered before Fastify parses their bodies.
+  if (engine.isMounted(engine.options.prefix)) {
+    const mppMounted: preParsingAsyncHookHandler = async (request, reply, payload) => {
+      const { req, rest } = fromPayload(request, payload);
+      const decision = await engine.handle(req);
+      if (decision.kind === 'respond') send(reply, decision);
+      return rest();
+    };
+    const prefix = engine.options.prefix;
+    for (const url of [prefix, `${prefix}/*`, '/.well-known/jwks.json']) {
+      fastify.all(url, { preParsing: mppMounted }, (_request, reply) => reply.callNotFound());
+    }
+  }
+};
+
+/**
+ * Fastify plugin for HitPay MPP. Routes opt in with `config: { mpp: price }`; paid requests get
+ * `request.mpp`, the receipt is added on 2xx, and any other answer releases the payment. It adds
+ * hooks and a request decorator only — the app's content-type parsers are untouched — and serves
+ * the engine's mounted routes under its prefix. Options are validated at `register`.
+ *
+ * Register it (and await it) before the routes and plugins it protects.
+ *
+ * @example
+ * await fastify.register(mppPlugin); // HitPay settings from the environment (HITPAY_API_KEY, …)
+ * fastify.get('/forecast/:zip', { config: { mpp: { amount: '1.00', currency: 'SGD' } } }, async (req) => req.mpp);
+ */
+export const mppPlugin = fp(plugin, { fastify: '5.x', name: PKG });
+export default mppPlugin;

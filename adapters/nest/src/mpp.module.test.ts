@@ -1,0 +1,151 @@
+import 'reflect-metadata';
+import { createMpp, type Mpp, type Payment } from '@hit-pay/mpp';
+import { formatCredential, parseChallenges } from '@hit-pay/mpp/protocol';
+import { testMethod } from '@hit-pay/mpp/testing';
+import {
+  Body,
+  type CanActivate,
+  Controller,
+  Get,
+  type INestApplication,
+  Inject,
+  Injectable,
+  Module,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MPP, MppModule, MppPayment, MppProtected } from './index.js';
+
+const secretKey = 'nest-adapter-test-secret-0123456789abcdef';
+const price = { amount: '1.00', currency: 'SGD' };
+const method = () => testMethod();
+
+@Injectable()
+class DenyGuard implements CanActivate {
+  canActivate() {
+    return false;
+  }
+}
+
+@Controller('a')
+@MppProtected(price)
+class ClassLevelController {
+  @Get('class-priced')
+  classPriced(@MppPayment() payment: Payment) {
+    return { amount: payment.amount };
+  }
+
+  @Get('own-price')
+  @MppProtected({ amount: '2.50', currency: 'SGD' })
+  ownPrice(@MppPayment() payment: Payment) {
+    return { amount: payment.amount };
+  }
+
+  @Post('body')
+  body(@Body() body: unknown) {
+    return { body };
+  }
+
+  @Get('denied')
+  @UseGuards(DenyGuard)
+  denied() {
+    return 'should not run';
+  }
+}
+
+@Controller()
+class BadPriceController {
+  @Get('bad')
+  @MppProtected({ amount: '1.001', currency: 'sgd' })
+  bad() {}
+}
+
+@Controller()
+class InjectsMpp {
+  constructor(@Inject(MPP) readonly mpp: Mpp) {}
+}
+
+@Module({})
+class TestModule {}
+
+let app: INestApplication | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function start(platform: string, imports: unknown[], controllers: unknown[], rawBody = true) {
+  app = await NestFactory.create(
+    { module: TestModule, imports: imports as never[], controllers: controllers as never[] },
+    platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
+    { rawBody, logger: false, abortOnError: false },
+  );
+  await app.init();
+  if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
+  return app.getHttpServer();
+}
+
+describe('configuration fails at start-up, naming the option', () => {
+  it('at forRoot', () => {
+    expect(() => MppModule.forRoot({ methods: [], secretKey })).toThrow(/option "methods"/);
+    expect(() => MppModule.forRoot({ mpp: {} as Mpp })).toThrow(/@hit-pay\/mpp-nest: option "mpp"/);
+  });
+});
+
+describe.each(['express', 'fastify'])('on platform-%s', (platform) => {
+  it('a bad @MppProtected price fails init()', async () => {
+    await expect(
+      start(platform, [MppModule.forRoot({ methods: [method()], secretKey })], [BadPriceController]),
+    ).rejects.toThrow(/invalid for test/);
+  });
+
+  it('forRootAsync builds the Mpp from a factory, and MPP injects it', async () => {
+    const mpp = createMpp({ methods: [method()], secretKey, requireTls: false });
+    const server = await start(
+      platform,
+      [MppModule.forRootAsync({ useFactory: async () => ({ mpp }) })],
+      [ClassLevelController, InjectsMpp],
+    );
+    expect(app!.get(InjectsMpp).mpp).toBe(mpp);
+    expect((await request(server).get('/a/class-priced')).status).toBe(402);
+  });
+
+  it('a controller price covers every handler; a handler price wins', async () => {
+    const imports = [MppModule.forRoot({ methods: [method()], secretKey, requireTls: false })];
+    const server = await start(platform, imports, [ClassLevelController]);
+    const amountOf = async (path: string) => {
+      const res = await request(server).get(path);
+      const [c] = parseChallenges(res.headers['www-authenticate']);
+      return JSON.parse(Buffer.from(c!.request, 'base64url').toString()).amount;
+    };
+    expect(await amountOf('/a/class-priced')).toBe('100');
+    expect(await amountOf('/a/own-price')).toBe('250');
+  });
+
+  it('a guard that denies after payment gets its 403, no receipt, and the payment is released (R39)', async () => {
+    const m = method();
+    const imports = [MppModule.forRoot({ methods: [m], secretKey, requireTls: false })];
+    const server = await start(platform, imports, [ClassLevelController]);
+    const unpaid = await request(server).get('/a/denied');
+    const [challenge] = parseChallenges(unpaid.headers['www-authenticate']);
+    const authorization = formatCredential({ challenge: challenge!, payload: { proof: 'ok-1' } });
+    const res = await request(server).get('/a/denied').set('authorization', authorization);
+    expect(res.status).toBe(403);
+    expect(res.headers['payment-receipt']).toBeUndefined();
+    expect(m.stats).toMatchObject({ commits: 0, releases: 1 });
+  });
+
+  it('without rawBody a protected body is a clear 500 naming the option', async () => {
+    const imports = [MppModule.forRoot({ methods: [method()], secretKey, requireTls: false })];
+    const server = await start(platform, imports, [ClassLevelController], false);
+    const res = await request(server).post('/a/body').send({ qty: 1 });
+    expect(res.status).toBe(500);
+    expect(res.body.type).toMatch(/internal-payment-error$/);
+    expect(res.body.detail).toMatch(/rawBody: true/);
+  });
+});
