@@ -147,8 +147,7 @@ defineConformanceSuite({
     });
     for (const [key, handler] of Object.entries(handlers)) {
       const [method, path] = key.split(' ') as [string, string];
-      // The handler gets its own context object: core's protect spreads the context it is given,
-      // which drops the prototype getters of Hono's Context (see the adapter report).
+      // The standard handlers take `{ params }`; Hono's own context works too (hono-context.test.ts).
       app.on(method, path, (c) => handler(c.req.raw, c.req.param()));
     }
     app.onError(() => text('Internal Server Error', 500));

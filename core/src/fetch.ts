@@ -51,6 +51,25 @@ export function toFetchResponse(decision: RespondDecision): Response {
   return new Response(decision.body, { status: decision.status, headers });
 }
 
+/**
+ * The handler's context plus the payment. A plain object (Next.js `{ params }`) is copied; a class
+ * instance (Hono's `c`) keeps its identity behind a proxy, so its methods and private fields work.
+ */
+function withPayment<Ctx>(ctx: Ctx, payment: Payment): PaidContext<Ctx> {
+  if (ctx === null || typeof ctx !== 'object') return { payment } as PaidContext<Ctx>;
+  const proto = Object.getPrototypeOf(ctx);
+  if (proto === Object.prototype || proto === null)
+    return { ...(ctx as object), payment } as PaidContext<Ctx>;
+  return new Proxy(ctx as object, {
+    get(target, key) {
+      if (key === 'payment') return payment;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    has: (target, key) => key === 'payment' || Reflect.has(target, key),
+  }) as PaidContext<Ctx>;
+}
+
 function withHeaders(response: Response, extra: readonly (readonly [string, string])[]): Response {
   if (extra.length === 0) return response;
   try {
@@ -100,8 +119,8 @@ export interface Mpp {
  * export const GET = mpp.protect({ amount: '1.00', currency: 'sgd', description: 'Forecast' }, async (req, ctx) =>
  *   Response.json({ forecast: 'sunny', paid: ctx.payment.reference }))
  */
-export function createMpp(options: MppOptions | MppEngine = {}): Mpp {
-  const engine = options instanceof MppEngine ? options : hitpayEngine(options);
+export function createMpp(options: MppOptions | MppEngine = {}, internal: { pkg?: string } = {}): Mpp {
+  const engine = options instanceof MppEngine ? options : hitpayEngine(options, internal.pkg);
   const requestOptions = { trustProxy: engine.options.trustProxy };
   let counter = 0;
 
@@ -117,10 +136,7 @@ export function createMpp(options: MppOptions | MppEngine = {}): Mpp {
       if (decision.kind === 'next') return handler(request, ctx as PaidContext<Ctx>);
       let response: Response;
       try {
-        response = await handler(request, {
-          ...(ctx as object),
-          payment: decision.payment,
-        } as PaidContext<Ctx>);
+        response = await handler(request, withPayment(ctx, decision.payment));
       } catch (error) {
         decision.finalize(500);
         throw error;

@@ -62,7 +62,7 @@ export interface MppExpressMiddleware extends RequestHandler {
  * app.get('/report', mpp.protect({ amount: '5.00', currency: 'SGD' }), (req, res) => res.json(req.mpp));
  */
 export function mppExpress(options?: MppExpressOptions): MppExpressMiddleware {
-  const mpp = options && 'mpp' in options ? options.mpp : createMpp(options);
+  const mpp = options && 'mpp' in options ? options.mpp : createMpp(options, { pkg: PKG });
   if (!(mpp?.engine instanceof MppEngine))
     throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
   const engine = mpp.engine;

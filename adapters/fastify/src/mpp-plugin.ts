@@ -38,7 +38,8 @@ export type MppPluginOptions = MppOptions | { mpp: Mpp };
 
 function send(reply: FastifyReply, decision: RespondDecision): void {
   reply.code(decision.status);
-  for (const [name, value] of groupHeaders(decision.headers)) reply.header(name, value);
+  for (const [name, value] of groupHeaders(decision.headers, (n) => reply.getHeader(n)))
+    reply.header(name, value);
   const body = decision.body;
   reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }
@@ -60,7 +61,7 @@ function headerText(value: number | string | string[] | undefined): string | und
 }
 
 const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(fastify, options) {
-  const mpp = 'mpp' in options ? options.mpp : createMpp(options as MppOptions);
+  const mpp = 'mpp' in options ? options.mpp : createMpp(options as MppOptions, { pkg: PKG });
   if (!(mpp?.engine instanceof MppEngine))
     throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
   const engine = mpp.engine;

@@ -67,7 +67,7 @@ function headerText(value: unknown): string | undefined {
  * router.get('/report', mpp.protect({ amount: '5.00', currency: 'SGD' }), (ctx) => { ctx.body = ctx.state.mpp; });
  */
 export function mppKoa(options?: MppKoaOptions): MppKoaMiddleware {
-  const mpp = options && 'mpp' in options ? options.mpp : createMpp(options);
+  const mpp = options && 'mpp' in options ? options.mpp : createMpp(options, { pkg: PKG });
   if (!(mpp?.engine instanceof MppEngine))
     throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
   const engine = mpp.engine;
@@ -86,7 +86,8 @@ export function mppKoa(options?: MppKoaOptions): MppKoaMiddleware {
     if (decision.kind === 'next') return next();
     if (decision.kind === 'respond') {
       ctx.status = decision.status;
-      for (const [name, value] of groupHeaders(decision.headers)) ctx.set(name, value);
+      for (const [name, value] of groupHeaders(decision.headers, (n) => ctx.response.get(n) || undefined))
+        ctx.set(name, value);
       ctx.body = Buffer.from(decision.body);
       return;
     }

@@ -33,7 +33,9 @@ export class MppExceptionFilter implements ExceptionFilter<MppResponseException>
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
     const { status, headers, body } = exception.decision;
-    for (const [name, value] of groupHeaders(headers)) {
+    const current = (name: string): unknown =>
+      (response as { getHeader?: (n: string) => unknown }).getHeader?.(name);
+    for (const [name, value] of groupHeaders(headers, current)) {
       // One field line per challenge: set the first, append the rest (same on both platforms).
       const [first, ...more] = typeof value === 'string' ? [value] : value;
       adapter.setHeader(response, name, first!);

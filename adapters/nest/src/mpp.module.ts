@@ -31,7 +31,7 @@ export interface MppModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
 }
 
 function toMpp(options: MppModuleOptions): Mpp {
-  const mpp = 'mpp' in options ? options.mpp : createMpp(options);
+  const mpp = 'mpp' in options ? options.mpp : createMpp(options, { pkg: PKG });
   if (!(mpp?.engine instanceof MppEngine))
     throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
   return mpp;

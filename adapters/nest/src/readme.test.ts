@@ -41,9 +41,7 @@ describe('README', () => {
   it('shows exactly the code this test runs', () => {
     expectReadmeSnippet(new URL('../README.md', import.meta.url), new URL(import.meta.url));
   });
-
-  // Known failing until core's `hitpay-save` method gets a name the engine (and R6) accepts.
-  it.fails('answers an unpaid call with a HitPay challenge and leaves other routes alone', async () => {
+  it('answers an unpaid call with a HitPay challenge and leaves other routes alone', async () => {
     const app = await readmeApp();
     await app.init();
     const server = app.getHttpServer();

@@ -19,7 +19,11 @@ export class MppEngine {
   private table: RouteTable | undefined;
   private mounted: MountedHandler | undefined;
 
+  /** The package named in configuration errors (the adapter's, when an adapter built the engine). */
+  readonly pkg: string;
+
   constructor(options: EngineOptions | ResolvedEngineOptions, pkg = '@hit-pay/mpp') {
+    this.pkg = pkg;
     this.options =
       Object.isFrozen(options) && 'secrets' in options
         ? options
@@ -29,11 +33,11 @@ export class MppEngine {
 
   /** Compiles one route (validates it now; throws MppConfigError naming the route). */
   route(input: RouteInput, label = 'route'): CompiledRoute {
-    return compileRoute(input, this.options.methods, label);
+    return compileRoute(input, this.options.methods, label, this.pkg);
   }
 
   /** Installs a route map (`{ 'GET /forecast/:zip': { amount: '1.00', currency: 'sgd' } }`). */
-  useRoutes(routes: Record<string, RouteInput>, pkg?: string): void {
+  useRoutes(routes: Record<string, RouteInput>, pkg = this.pkg): void {
     this.table = new RouteTable(routes, this.options.methods, pkg);
   }
 

@@ -238,6 +238,25 @@ describe('verifying credentials', () => {
     expect(runs()).toBe(1);
   });
 
+  it('R37: identical requests in the same second get distinct challenges; the one after a replay is payable', async () => {
+    const { handler } = setup();
+    const a = await challengeOf(await handler(req(), {}));
+    const b = await challengeOf(await handler(req(), {}));
+    expect(a.id).not.toBe(b.id);
+    const auth = credentialFor(a);
+    expect((await handler(req('/forecast/94103', { headers: { authorization: auth } }), {})).status).toBe(
+      200,
+    );
+    const replay = await handler(req('/forecast/94103', { headers: { authorization: auth } }), {});
+    const fresh = await challengeOf(replay);
+    expect(fresh.id).not.toBe(a.id);
+    const paid = await handler(
+      req('/forecast/94103', { headers: { authorization: credentialFor(fresh, { proof: 'ok-77' }) } }),
+      {},
+    );
+    expect(paid.status).toBe(200);
+  });
+
   it('R28: a consumed proof under a fresh challenge is rejected', async () => {
     const { handler, runs } = setup();
     const c1 = await challengeOf(await handler(req(), {}));
@@ -276,6 +295,7 @@ describe('verifying credentials', () => {
       {},
     );
     expect(res.status).toBe(402);
+    expect((await problem(res)).type).toMatch(/verification-failed$/);
     expect(runs()).toBe(0);
     const ok = await handler(
       req('/orders', { method: 'POST', body: '{"qty":1}', headers: { authorization: credentialFor(c) } }),

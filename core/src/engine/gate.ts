@@ -9,6 +9,7 @@ import { formatReceipt, type Receipt } from '../protocol/receipt.js';
 import type { EventHub } from './events.js';
 import type { Verification } from './method.js';
 import {
+  boundRequestHash,
   buildOffers,
   challengeFromEcho,
   issueChallenge,
@@ -183,9 +184,14 @@ export class Gate {
       throw new MppError('method-unsupported', `This route does not accept ${echo.method}/${echo.intent}`);
     if (!bindingHolds(this.opts, echo))
       throw new MppError('invalid-challenge', 'Challenge was not issued by this server');
-    // Route pinning: the echo must be this route's current offer for this very request.
-    if (echo.realm !== facts.realm || echo.request !== offer.request || echo.opaque !== offer.opaque) {
-      throw new MppError('invalid-challenge', 'Challenge was issued for another route, price or request');
+    // Route pinning: the echo must be this route's current offer (realm, price, terms).
+    if (echo.realm !== facts.realm || echo.request !== offer.request) {
+      throw new MppError('invalid-challenge', 'Challenge was issued for another route or price');
+    }
+    // Request binding: a request-bound challenge pays for this very request only.
+    const boundHash = boundRequestHash(echo.opaque);
+    if (offer.requestHash === undefined ? echo.opaque !== undefined : boundHash === undefined) {
+      throw new MppError('invalid-challenge', 'Challenge binding does not fit this route');
     }
     const wantField: Field =
       echo.header === PAYMENT_AUTHORIZATION ? 'payment-authorization' : 'authorization';
@@ -203,8 +209,15 @@ export class Gate {
         `Challenge expired at ${echo.expires}`,
       );
     }
-    if (echo.digest !== offer.digest)
+    if (echo.digest !== offer.digest) {
       throw new MppError('verification-failed', 'Request body does not match the paid digest');
+    }
+    if (boundHash !== offer.requestHash) {
+      throw new MppError(
+        'invalid-challenge',
+        'Challenge was issued for another request (method, path or query)',
+      );
+    }
 
     let verification: Verification;
     try {

@@ -20,7 +20,8 @@ export interface Offer {
   readonly requestObject: RequestObject;
   /** base64url(JCS(requestObject)): exactly what the challenge carries and the id binds. */
   readonly request: string;
-  readonly opaque: string | undefined;
+  /** The request hash to bind through `opaque`, for request-bound methods. */
+  readonly requestHash: string | undefined;
   readonly digest: string | undefined;
   readonly description: string | undefined;
 }
@@ -110,14 +111,39 @@ function assembleOffers(
       route: methodRoute,
       requestObject,
       request: encodeRequest(requestObject),
-      // The request hash rides in `opaque` so the challenge id binds the exact request. It is
-      // base64url text, so this literal is already the JCS form of {"rh": hash}.
-      opaque: bind ? base64url.encode(`{"rh":"${facts.requestHash}"}`) : undefined,
+      requestHash: bind ? facts.requestHash : undefined,
       digest: bind ? facts.bodyDigest : undefined,
       description: typeof description === 'string' ? description : undefined,
     });
   }
   return offers;
+}
+
+// Unique per challenge: a random per-process prefix and a counter. Unpredictability is not needed
+// (the HMAC protects the challenge); uniqueness is, so that two identical requests in the same
+// second never share a challenge id (and so a charge, or a spent challenge).
+const NONCE_PREFIX = base64url.encode(globalThis.crypto.getRandomValues(new Uint8Array(9)));
+let nonceCounter = 0;
+
+/**
+ * `opaque` of a request-bound challenge: JCS of `{"n": nonce, "rh": request-hash}`. Both values are
+ * base64url text, so this literal is already canonical.
+ */
+function requestOpaque(requestHash: string): string {
+  nonceCounter = (nonceCounter + 1) % 0x7fffffff;
+  return base64url.encode(`{"n":"${NONCE_PREFIX}${nonceCounter.toString(36)}","rh":"${requestHash}"}`);
+}
+
+const OPAQUE_SHAPE = /^\{"n":"[A-Za-z0-9_-]{8,64}","rh":"([A-Za-z0-9_-]{43})"\}$/;
+
+/** The request hash an echoed `opaque` binds, or undefined when it is not one of ours. */
+export function boundRequestHash(opaque: string | undefined): string | undefined {
+  if (opaque === undefined) return undefined;
+  try {
+    return OPAQUE_SHAPE.exec(base64url.decodeText(opaque))?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stamps expiry and the HMAC id on an offer, giving the challenge to send. */
@@ -139,7 +165,7 @@ export function issueChallenge(
   if (offer.description !== undefined && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(offer.description)) {
     c.description = offer.description;
   }
-  if (offer.opaque !== undefined) c.opaque = offer.opaque;
+  if (offer.requestHash !== undefined) c.opaque = requestOpaque(offer.requestHash);
   if (opts.paymentAuthorizationHeader) c.header = PAYMENT_AUTHORIZATION;
   c.id = computeChallengeId(opts.secrets[0]!, c);
   return c;

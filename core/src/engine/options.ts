@@ -109,16 +109,14 @@ export function resolveEngineOptions(
   }
   const names = new Set<string>();
   for (const m of input.methods) {
-    if (
-      !m ||
-      typeof m.compile !== 'function' ||
-      !/^[a-z]+$/.test(m.name ?? '') ||
-      !/^[A-Za-z0-9-]+$/.test(m.intent ?? '')
-    ) {
+    // The core drafts write method ids as 1*LOWERALPHA; HitPay's deployed `hitpay-save` has a hyphen,
+    // which mppx and other parsers accept, so lower-case letters, digits and "-" are allowed.
+    const validName = /^[a-z][a-z0-9-]*$/.test(m?.name ?? '');
+    if (!m || typeof m.compile !== 'function' || !validName || !/^[A-Za-z0-9-]+$/.test(m.intent ?? '')) {
       throw new MppConfigError(
         pkg,
         'methods',
-        'holds an invalid payment method (name must be a-z, intent a token)',
+        'holds an invalid payment method (name: a-z, 0-9, "-"; intent: a token)',
       );
     }
     const key = `${m.name}/${m.intent}`;

@@ -52,11 +52,11 @@ const envOr = (v: string | undefined, name: string): string | undefined =>
  */
 export function hitpayEngine(
   options: EngineOptions | (Omit<EngineOptions, 'methods'> & HitPayOptions),
+  pkg = '@hit-pay/mpp',
 ): MppEngine {
-  const pkg = '@hit-pay/mpp';
   const o = options as Omit<EngineOptions, 'methods'> &
     HitPayOptions & { methods?: readonly PaymentMethod[] };
-  if (o.methods) return new MppEngine(o as EngineOptions);
+  if (o.methods) return new MppEngine(o as EngineOptions, pkg);
   const apiKey = envOr(o.apiKey, 'HITPAY_API_KEY');
   if (!apiKey) {
     throw new MppConfigError(pkg, 'apiKey', 'is required (set HITPAY_API_KEY, or pass methods explicitly)');
@@ -127,7 +127,7 @@ export function hitpayEngine(
     endpoint?.replace(/\/+$/, '') ?? `${publicUrl ?? ctx.origin}${prefix}`;
   const host = { merchantId, broker, brokerUrl };
   const methods = [hitpayMethod(host), hitpaySaveMethod({ ...host, grantKeys: grantKeys(broker, endpoint) })];
-  const engine = new MppEngine(resolveEngineOptions({ ...o, methods }, pkg, secretStrings[0]));
+  const engine = new MppEngine(resolveEngineOptions({ ...o, methods }, pkg, secretStrings[0]), pkg);
   if (!endpoint) {
     engine.mount(async (req) => {
       await broker();

@@ -74,3 +74,13 @@ describe('readNodeBody', () => {
     expect(await (await fetch(url, { method: 'POST', body: 'z' })).json()).toMatch(/before body parsers/);
   });
 });
+
+describe('readNodeBody on a plain Readable', () => {
+  it('reads the bytes and leaves them readable (streams that are not IncomingMessage)', async () => {
+    const { Readable } = await import('node:stream');
+    const stream = Readable.from([Buffer.from('ab'), Buffer.from('cd')], { objectMode: false });
+    const bytes = await readNodeBody(stream as unknown as http.IncomingMessage, 100);
+    expect(Buffer.from(bytes).toString()).toBe('abcd');
+    expect(await readAgain(stream as unknown as http.IncomingMessage)).toBe('abcd');
+  });
+});

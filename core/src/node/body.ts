@@ -49,12 +49,18 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
           return;
         }
       }
-      if (req.complete) finish();
+      // IncomingMessage says `complete`; other Readables (test doubles, proxies) only have the
+      // stream state, which is set when the end of the data has been pushed.
+      const ended =
+        req.complete ||
+        (req as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
+      if (ended) finish();
     };
     const onError = (error: Error): void =>
       finish(new MppError('bad-request', `Request body could not be read: ${error.message}`));
     const onClose = (): void => {
-      if (!req.complete) finish(new MppError('bad-request', 'Request was aborted while its body was read'));
+      if (!req.complete && !req.readableEnded)
+        finish(new MppError('bad-request', 'Request was aborted while its body was read'));
     };
     req.on('readable', onReadable);
     req.on('error', onError);

@@ -1,13 +1,40 @@
 import type { ServerResponse } from 'node:http';
 import type { HeaderEntry, PassDecision, RespondDecision } from '../engine/types.js';
 
-/** Groups header entries by name so repeated ones (several WWW-Authenticate lines) stay separate lines. */
-export function groupHeaders(entries: readonly HeaderEntry[]): Map<string, string | string[]> {
+/** List-valued headers the app may already have set; ours are merged into them, not put instead. */
+const MERGED = new Set(['access-control-expose-headers', 'vary']);
+
+/**
+ * Groups header entries by name so repeated ones (several WWW-Authenticate lines) stay separate
+ * lines. With `current` (the response's headers so far), list-valued headers the app set already
+ * (CORS expose list, Vary) are extended rather than replaced.
+ */
+export function groupHeaders(
+  entries: readonly HeaderEntry[],
+  current?: (name: string) => unknown,
+): Map<string, string | string[]> {
   const out = new Map<string, string | string[]>();
   for (const [name, value] of entries) {
     const prev = out.get(name);
     if (prev === undefined) out.set(name, value);
     else out.set(name, Array.isArray(prev) ? [...prev, value] : [prev, value]);
+  }
+  if (current) {
+    for (const name of MERGED) {
+      const ours = out.get(name);
+      const theirs = current(name);
+      if (typeof ours !== 'string' || theirs === undefined || theirs === null || theirs === '') continue;
+      const existing = Array.isArray(theirs) ? theirs.join(', ') : String(theirs);
+      const have = new Set(existing.split(',').map((h) => h.trim().toLowerCase()));
+      const add = ours
+        .split(',')
+        .map((h) => h.trim())
+        .filter((h) => h && !have.has(h.toLowerCase()));
+      out.set(
+        name,
+        existing.trim() === '*' || add.length === 0 ? existing : `${existing}, ${add.join(', ')}`,
+      );
+    }
   }
   return out;
 }
@@ -15,7 +42,8 @@ export function groupHeaders(entries: readonly HeaderEntry[]): Map<string, strin
 /** Writes a `respond` decision to a Node response verbatim. */
 export function writeNodeResponse(res: ServerResponse, decision: RespondDecision): void {
   res.statusCode = decision.status;
-  for (const [name, value] of groupHeaders(decision.headers)) res.setHeader(name, value);
+  for (const [name, value] of groupHeaders(decision.headers, (n) => res.getHeader(n)))
+    res.setHeader(name, value);
   const body = typeof decision.body === 'string' ? Buffer.from(decision.body) : decision.body;
   res.setHeader('content-length', body.byteLength);
   res.end(body);
