@@ -1,7 +1,7 @@
 import { MppConfigError } from '@hit-pay/mpp/protocol';
 import { buildJwks, generateSigningKey, importSigningKey, type SigningKey } from '@hit-pay/mpp/receipts';
 import type { JWK } from 'jose';
-import type { Database } from '../storage/database.js';
+import { type Database, isSqlError } from '../storage/database.js';
 import type { SealedBox } from './sealed-box.js';
 
 export interface SigningKeysOptions {
@@ -9,6 +9,11 @@ export interface SigningKeysOptions {
   suppliedJwk?: string;
   /** How long a retired key stays in the JWKS (default 90 days: longer than any grant or receipt check). */
   retentionMs?: number;
+  /**
+   * How often the active key is re-read from the database (default 60 s), so a rotation made by
+   * another process (`mpp-broker rotate-keys`, another instance) is picked up without a restart.
+   */
+  refreshMs?: number;
 }
 
 /**
@@ -18,6 +23,7 @@ export interface SigningKeysOptions {
  */
 export class SigningKeys {
   private active: SigningKey | undefined;
+  private activeAt = 0;
   private jwksCache: { at: number; doc: { keys: JWK[] } } | undefined;
 
   constructor(
@@ -47,21 +53,44 @@ export class SigningKeys {
       );
       await this.activate(key.kid);
       this.active = key;
+      this.activeAt = Date.now();
       return key;
     }
-    const { rows } = await this.db.query<{ private_jwk_enc: string }>(
-      'SELECT private_jwk_enc FROM signing_keys WHERE active',
-    );
-    if (rows[0]) {
-      this.active = await importSigningKey(JSON.parse(this.box.open(rows[0].private_jwk_enc)) as JWK);
-      return this.active;
+    const found = await this.readActive();
+    if (found) return found;
+    try {
+      return await this.rotate();
+    } catch (error) {
+      // Another instance created the first key at the same moment (one active key is UNIQUE).
+      if (!isSqlError(error, '23505')) throw error;
+      const winner = await this.readActive();
+      if (!winner) throw error;
+      return winner;
     }
-    return this.rotate();
+  }
+
+  private async readActive(): Promise<SigningKey | undefined> {
+    const { rows } = await this.db.query<{ kid: string; private_jwk_enc: string }>(
+      'SELECT kid, private_jwk_enc FROM signing_keys WHERE active',
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (this.active?.kid !== row.kid) {
+      this.active = await importSigningKey(JSON.parse(this.box.open(row.private_jwk_enc)) as JWK);
+      this.jwksCache = undefined;
+    }
+    this.activeAt = Date.now();
+    return this.active;
   }
 
   /** The key new receipts and grants are signed with. */
   async current(): Promise<SigningKey> {
-    return this.active ?? this.load();
+    if (!this.active) return this.load();
+    if (!this.options.suppliedJwk && Date.now() - this.activeAt > (this.options.refreshMs ?? 60_000)) {
+      // A failed re-read keeps the key we have: signing must not depend on this refresh.
+      await this.readActive().catch(() => undefined);
+    }
+    return this.active;
   }
 
   /** Creates a new active key; the previous one is retired but stays published. Returns the new key. */
@@ -75,6 +104,7 @@ export class SigningKeys {
       );
     });
     this.active = key;
+    this.activeAt = Date.now();
     this.jwksCache = undefined;
     return key;
   }

@@ -1,11 +1,12 @@
 import { MppConfigError, MppError } from '@hit-pay/mpp/protocol';
+import type { PoolClient } from 'pg';
 
 /** A row as returned by either backend: int8 columns are strings, timestamptz are Dates. */
 export type Row = Record<string, unknown>;
 
 /** What a statement runs on: the database or an open transaction. */
 export interface Sql {
-  query<T extends Row = Row>(
+  query<T extends object = Row>(
     text: string,
     params?: readonly unknown[],
   ): Promise<{ rows: T[]; rowCount: number }>;
@@ -64,14 +65,13 @@ async function openPostgres(url: string, schema: string, max: number): Promise<D
     max,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
+    // The schema is a startup parameter of every connection: a `SET` issued on connect would race
+    // the connection's first query (pg warns about overlapping queries, and the query could run
+    // before the SET).
+    ...(schema !== 'public' ? { options: `-c search_path=${schema}` } : {}),
   });
   // A restarting server kills idle clients; without a listener the pool's error would crash the process.
   pool.on('error', () => {});
-  if (schema !== 'public') {
-    pool.on('connect', (client) => {
-      client.query(`SET search_path TO ${schema}`).catch(() => {});
-    });
-  }
   const wrap = (q: {
     query: (t: string, p?: unknown[]) => Promise<{ rows: Row[]; rowCount: number | null }>;
   }): Sql => ({
@@ -96,8 +96,10 @@ async function openPostgres(url: string, schema: string, max: number): Promise<D
       throw unavailable(e);
     });
     try {
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await c.query(`SET search_path TO ${schema}`);
+      // Two brokers starting together may both create it; the loser's duplicate error is harmless.
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((e: unknown) => {
+        if (!isSqlError(e, '23505') && !isSqlError(e, '42P06')) throw e;
+      });
     } finally {
       c.release();
     }
@@ -107,7 +109,7 @@ async function openPostgres(url: string, schema: string, max: number): Promise<D
     kind: 'postgres',
     ...root,
     async transaction(fn) {
-      let client: Awaited<ReturnType<typeof pool.connect>>;
+      let client: PoolClient;
       try {
         client = await pool.connect();
       } catch (error) {
@@ -116,7 +118,6 @@ async function openPostgres(url: string, schema: string, max: number): Promise<D
       let broken = false;
       let inFn = false;
       try {
-        if (schema !== 'public') await client.query(`SET search_path TO ${schema}`);
         await client.query('BEGIN');
         inFn = true;
         const result = await fn(wrap(client));

@@ -120,6 +120,42 @@ CREATE TABLE rate_limits (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'broker services',
+    // What the services built on v1 needed: the broker URL a challenge named (links, webhook URL),
+    // a lease for the one payment-request creation per challenge, refund retry bookkeeping, the
+    // saved-charge payment time, lookups by charge id alone (polling has no merchant), and one
+    // row of broker identity (the stable `urn:` issuer when no public URL is configured).
+    sql: `
+ALTER TABLE charges ADD COLUMN broker_url text;
+ALTER TABLE charges ADD COLUMN create_lease_until timestamptz;
+ALTER TABLE charges ADD COLUMN create_attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE charges ADD COLUMN refund_attempted_at timestamptz;
+ALTER TABLE charges ADD COLUMN refund_attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE charges ADD COLUMN refund_outcome_unknown boolean NOT NULL DEFAULT false;
+CREATE INDEX charges_id_idx ON charges (id);
+
+ALTER TABLE saved_methods ADD COLUMN broker_url text;
+ALTER TABLE saved_methods ADD COLUMN description text;
+CREATE INDEX saved_methods_status_idx ON saved_methods (status);
+
+ALTER TABLE saved_charges ADD COLUMN paid_at timestamptz;
+ALTER TABLE saved_charges ADD COLUMN refunded_at timestamptz;
+ALTER TABLE saved_charges ADD COLUMN refund_attempted_at timestamptz;
+ALTER TABLE saved_charges ADD COLUMN refund_attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE saved_charges ADD COLUMN refund_outcome_unknown boolean NOT NULL DEFAULT false;
+CREATE INDEX saved_charges_method_idx ON saved_charges (saved_method_id, status);
+CREATE UNIQUE INDEX saved_charges_payment_idx ON saved_charges (payment_id) WHERE payment_id IS NOT NULL;
+
+CREATE INDEX webhook_events_received_idx ON webhook_events (received_at);
+
+CREATE TABLE broker_meta (
+  key                 text PRIMARY KEY,
+  value               text NOT NULL
+);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied. Safe to call from several instances at once. */
