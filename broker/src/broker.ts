@@ -120,8 +120,8 @@ function assemble(
     fetch,
     registerMerchant: (m: MerchantRegistration) => merchants.register(m),
     redeemCharge: (i: RedeemChargeInput) => redemptions.redeem(i),
-    commitCharge: (merchantId, chargeId) => redemptions.commit(merchantId, chargeId),
-    releaseCharge: (merchantId, chargeId) => redemptions.release(merchantId, chargeId),
+    commitCharge: (merchantId, chargeId, leaseId) => redemptions.commit(merchantId, chargeId, leaseId),
+    releaseCharge: (merchantId, chargeId, leaseId) => redemptions.release(merchantId, chargeId, leaseId),
     chargeSavedMethod: (i: SavedChargeInput) => savedCharges.charge(i),
     async refundSavedCharge(merchantId, chargeId) {
       await savedCharges.refund(merchantId, chargeId);

@@ -31,6 +31,8 @@ export interface ChargeRow {
   paid_amount: string | null;
   paid_at: Date | null;
   lease_until: Date | null;
+  /** The redemption holding (or last holding) the lease. */
+  lease_id: string | null;
   redeemed_at: Date | null;
   refund_id: string | null;
   refunded_at: Date | null;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RedeemChargeInput, RedeemedCharge } from '@hit-pay/mpp';
 import { MppError } from '@hit-pay/mpp/protocol';
 import { type ChargeRow, findCharge } from './charge-rows.js';
@@ -59,10 +60,11 @@ export class Redemptions {
         paymentRequestId: won.payment_request_id!,
         receiptJws,
         paidAt: won.paid_at!.toISOString(),
+        leaseId: won.lease_id!,
       };
     } catch (error) {
       // No receipt, no delivery: hand the charge back so the same credential works on retry.
-      await this.release(input.merchantId, input.chargeId).catch(() => undefined);
+      await this.release(input.merchantId, input.chargeId, won.lease_id!).catch(() => undefined);
       throw error;
     }
   }
@@ -83,7 +85,7 @@ export class Redemptions {
   private async claim(row: ChargeRow, leaseMs: number): Promise<ChargeRow | undefined> {
     const now = this.options.now();
     const { rows } = await this.db.query<ChargeRow>(
-      `UPDATE charges SET status = 'redeeming', lease_until = $3, updated_at = $4
+      `UPDATE charges SET status = 'redeeming', lease_until = $3, updated_at = $4, lease_id = $6
        WHERE merchant_id = $1 AND id = $2 AND payment_id IS NOT NULL
          AND (status = 'paid' OR (status = 'redeeming' AND lease_until <= $4))
          AND expires_at > $5
@@ -94,6 +96,7 @@ export class Redemptions {
         new Date(now + leaseMs),
         new Date(now),
         new Date(now - this.options.expiryGraceMs),
+        randomUUID(),
       ],
     );
     return rows[0];
@@ -120,12 +123,15 @@ export class Redemptions {
   }
 
   /** See {@link Broker.commitCharge}. A lapsed lease still commits: the resource was delivered. */
-  async commit(merchantId: string, chargeId: string): Promise<void> {
+  async commit(merchantId: string, chargeId: string, leaseId: string): Promise<void> {
     const now = new Date(this.options.now());
+    // The holder commits; so does a holder whose lapsed lease nobody took over (status back to
+    // paid), since its resource was delivered. A lease another redemption holds is not touched.
     const { rowCount } = await this.db.query(
       `UPDATE charges SET status = 'redeemed', redeemed_at = $3, lease_until = NULL, updated_at = $3
-       WHERE merchant_id = $1 AND id = $2 AND status IN ('redeeming', 'paid')`,
-      [merchantId, chargeId, now],
+       WHERE merchant_id = $1 AND id = $2
+         AND ((status = 'redeeming' AND lease_id = $4) OR (status = 'paid' AND lease_id = $4))`,
+      [merchantId, chargeId, now, leaseId],
     );
     if (rowCount === 0) {
       const row = await findCharge(this.db, merchantId, chargeId);
@@ -140,11 +146,11 @@ export class Redemptions {
   }
 
   /** See {@link Broker.releaseCharge}. Idempotent. */
-  async release(merchantId: string, chargeId: string): Promise<void> {
+  async release(merchantId: string, chargeId: string, leaseId: string): Promise<void> {
     await this.db.query(
       `UPDATE charges SET status = 'paid', lease_until = NULL, updated_at = $3
-       WHERE merchant_id = $1 AND id = $2 AND status = 'redeeming'`,
-      [merchantId, chargeId, new Date(this.options.now())],
+       WHERE merchant_id = $1 AND id = $2 AND status = 'redeeming' AND lease_id = $4`,
+      [merchantId, chargeId, new Date(this.options.now()), leaseId],
     );
   }
 }

@@ -176,10 +176,15 @@ const scenarios: [string, (t: Target) => Promise<void>][] = [
         requestHash: input.requestHash,
       });
       await expect(t.broker.redeemCharge(input)).rejects.toMatchObject({ code: 'invalid-challenge' });
-      await t.broker.releaseCharge(t.merchantId, input.chargeId);
-      await t.broker.releaseCharge(t.merchantId, input.chargeId); // idempotent
-      expect((await t.broker.redeemCharge(input)).paymentId).toBe(r.paymentId);
-      await t.broker.commitCharge(t.merchantId, input.chargeId);
+      await t.broker.releaseCharge(t.merchantId, input.chargeId, r.leaseId);
+      await t.broker.releaseCharge(t.merchantId, input.chargeId, r.leaseId); // idempotent
+      const again = await t.broker.redeemCharge(input);
+      expect(again.paymentId).toBe(r.paymentId);
+      expect(again.leaseId).not.toBe(r.leaseId);
+      // The first redemption's lease is gone: it can neither release nor commit the second one.
+      await t.broker.releaseCharge(t.merchantId, input.chargeId, r.leaseId);
+      await expect(t.broker.redeemCharge(input)).rejects.toMatchObject({ code: 'invalid-challenge' });
+      await t.broker.commitCharge(t.merchantId, input.chargeId, again.leaseId);
       await expect(t.broker.redeemCharge(input)).rejects.toMatchObject({ code: 'invalid-challenge' });
     },
   ],
@@ -196,7 +201,7 @@ const scenarios: [string, (t: Target) => Promise<void>][] = [
         await expect(t.broker.redeemCharge({ ...input, ...bad })).rejects.toMatchObject({
           code: 'verification-failed',
         });
-      await expect(t.broker.commitCharge(t.merchantId, 'no-such-charge')).rejects.toMatchObject({
+      await expect(t.broker.commitCharge(t.merchantId, 'no-such-charge', 'lease')).rejects.toMatchObject({
         code: 'not-found',
       });
     },

@@ -123,8 +123,13 @@ describe('a standalone broker process', () => {
       leaseMs: 60_000,
     };
     const results = await Promise.allSettled([again.redeemCharge(input), again.redeemCharge(input)]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    await again.commitCharge(merchantId, c.id);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    await again.commitCharge(
+      merchantId,
+      c.id,
+      (won[0] as PromiseFulfilledResult<{ leaseId: string }>).value.leaseId,
+    );
     await expect(again.redeemCharge(input)).rejects.toMatchObject({ code: 'invalid-challenge' });
 
     second.process.kill('SIGTERM');

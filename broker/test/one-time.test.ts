@@ -210,10 +210,10 @@ describe.each(backends('onetime'))('one-time charges on $name', (backend: Backen
     }
     const first = await w.broker.redeemCharge(input);
     await expect(w.broker.redeemCharge(input)).rejects.toMatchObject({ code: 'invalid-challenge' });
-    await w.broker.releaseCharge(merchantId, c.id);
+    await w.broker.releaseCharge(merchantId, c.id, first.leaseId);
     const second = await w.broker.redeemCharge(input);
     expect(second.paymentId).toBe(first.paymentId);
-    await w.broker.commitCharge(merchantId, c.id);
+    await w.broker.commitCharge(merchantId, c.id, second.leaseId);
     await expect(w.broker.redeemCharge(input)).rejects.toMatchObject({ code: 'invalid-challenge' });
   });
 
@@ -245,7 +245,11 @@ describe.each(backends('onetime'))('one-time charges on $name', (backend: Backen
       expect(jwks.keys.map((k) => k.kid)).toEqual([kid, oldKid]);
       await verifyReceipt(first.receiptJws, jwks as never);
       expect((await verifyReceipt(second.receiptJws, jwks as never)).reference).toBe(first.paymentId);
-      await w.broker.commitCharge(merchantId, c.id);
+      // The lapsed first holder cannot settle the second redemption; the second one can.
+      await w.broker.commitCharge(merchantId, c.id, first.leaseId);
+      expect(await status(c.id)).toBe('redeeming');
+      await w.broker.commitCharge(merchantId, c.id, second.leaseId);
+      expect(await status(c.id)).toBe('redeemed');
     } finally {
       w.clock.reset();
     }

@@ -193,7 +193,8 @@ describe('malformed input gets a clear 4xx', () => {
       401,
     ],
     ['verify with a bad body', '/v1/charges/x/verify', () => json({ amount: 1 }, auth), 400, 'bad-request'],
-    ['commit of an unknown charge', '/v1/charges/x/commit', () => ({ method: 'POST', headers: auth }), 404],
+    ['commit of an unknown charge', '/v1/charges/x/commit', () => json({ lease_id: 'lease' }, auth), 404],
+    ['commit without its lease id', '/v1/charges/x/commit', () => ({ method: 'POST', headers: auth }), 400],
     [
       'saved charge with a bad body',
       '/v1/saved-payment-methods/spm_x/charges',

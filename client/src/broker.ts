@@ -9,7 +9,16 @@ import {
 /** The broker's view of a one-time charge (docs/BROKER-API.md). */
 export interface ChargeView {
   id: string;
-  status: 'pending' | 'paid' | 'redeemed' | 'expired' | 'refunded' | 'failed';
+  status:
+    | 'creating'
+    | 'pending'
+    | 'paid'
+    | 'redeeming'
+    | 'redeemed'
+    | 'expired'
+    | 'refunding'
+    | 'refunded'
+    | 'failed';
   amount: string;
   currency: string;
   display_amount?: string;

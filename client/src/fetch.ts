@@ -235,8 +235,16 @@ export async function mppFetch(input: string | URL, options: MppFetchOptions = {
         const view = await brokerCall<ChargeView>(doFetch, prompt.methodDetails.polling_url!, {
           signal: init.signal ?? undefined,
         });
-        if (view.status === 'paid') return { done: true, value: view };
-        if (view.status === 'expired' || view.status === 'failed' || view.status === 'refunded') {
+        // redeeming/redeemed: paid already (the retry tells whether this credential still works).
+        if (view.status === 'paid' || view.status === 'redeeming' || view.status === 'redeemed') {
+          return { done: true, value: view };
+        }
+        if (
+          view.status === 'expired' ||
+          view.status === 'failed' ||
+          view.status === 'refunding' ||
+          view.status === 'refunded'
+        ) {
           throw new ChallengeExpired(`The checkout ended as ${view.status}`);
         }
         return { done: false };

@@ -12,7 +12,14 @@ import type { Signer } from '../signer.js';
 import type { Webhooks } from '../webhooks.js';
 import { qrSvg, statusPage } from './pages.js';
 import { CORS_HEADERS, json, problem, readBody, readJson, seeOther } from './respond.js';
-import { merchantBody, openChargeBody, savedChargeBody, setupBody, verifyBody } from './schemas.js';
+import {
+  leaseBody,
+  merchantBody,
+  openChargeBody,
+  savedChargeBody,
+  setupBody,
+  verifyBody,
+} from './schemas.js';
 
 /** The services the HTTP routes drive. */
 export interface RouteServices {
@@ -240,6 +247,7 @@ const routes: Route[] = [
         payment_request_id: r.paymentRequestId,
         receipt_jws: r.receiptJws,
         paid_at: r.paidAt,
+        lease_id: r.leaseId,
       });
     },
   },
@@ -250,8 +258,9 @@ const routes: Route[] = [
     async handler(s, c) {
       const merchant = await requireMerchant(s, c.request);
       const [id, action] = c.params as [string, string];
-      if (action === 'commit') await s.redemptions.commit(merchant.id, id);
-      else await s.redemptions.release(merchant.id, id);
+      const { lease_id: leaseId } = await readJson(c.request, leaseBody, s.options.maxBodyBytes);
+      if (action === 'commit') await s.redemptions.commit(merchant.id, id, leaseId);
+      else await s.redemptions.release(merchant.id, id, leaseId);
       return new Response(null, { status: 204 });
     },
   },

@@ -39,6 +39,9 @@ export const verifyBody = z.object({
   lease_ms: z.number().int().min(1000).max(600_000).optional(),
 });
 
+/** `POST /v1/charges/{id}/commit|release` */
+export const leaseBody = z.object({ lease_id: text(100) });
+
 /** `POST /v1/saved-payment-methods/{id}/charges` */
 export const savedChargeBody = z.object({
   grant: text(8192),

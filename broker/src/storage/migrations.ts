@@ -156,6 +156,13 @@ CREATE TABLE broker_meta (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'redemption lease ids',
+    // Commit and release must come from the redemption that holds the lease: a holder whose lease
+    // lapsed must not settle a later redemption of the same charge.
+    sql: `ALTER TABLE charges ADD COLUMN lease_id text;`,
+  },
 ];
 
 /** Applies every migration not yet applied. Safe to call from several instances at once. */

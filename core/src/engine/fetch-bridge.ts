@@ -18,6 +18,8 @@ export async function toWebRequest(req: MppRequest): Promise<Request> {
     'user-agent',
     'x-forwarded-for',
     'idempotency-key',
+    'x-setup-token',
+    'origin',
   ]) {
     const v = req.header(name);
     if (v !== undefined) headers.set(name, v);

@@ -18,10 +18,13 @@ export interface Broker {
    * `verification-failed` (amount, currency, request or payment request mismatch).
    */
   redeemCharge(input: RedeemChargeInput): Promise<RedeemedCharge>;
-  /** The handler answered 2xx: `redeeming` → `redeemed` (final). */
-  commitCharge(merchantId: string, chargeId: string): Promise<void>;
-  /** The handler failed: `redeeming` → `paid`, so the same credential works again. */
-  releaseCharge(merchantId: string, chargeId: string): Promise<void>;
+  /**
+   * The handler answered 2xx: `redeeming` → `redeemed` (final). `leaseId` is the redemption's, so
+   * a holder whose lease lapsed cannot settle a later redemption of the same charge.
+   */
+  commitCharge(merchantId: string, chargeId: string, leaseId: string): Promise<void>;
+  /** The handler failed: `redeeming` → `paid`, so the same credential works again (lease holder only). */
+  releaseCharge(merchantId: string, chargeId: string, leaseId: string): Promise<void>;
 
   /**
    * Charges a saved method under its grant: re-checks every grant claim, reserves the amount
@@ -74,6 +77,8 @@ export interface RedeemedCharge {
   /** Compact Ed25519 JWS of the receipt claims (`typ: mpp-receipt+jwt`). */
   receiptJws: string;
   paidAt: string;
+  /** Identifies this redemption; commit and release must present it. */
+  leaseId: string;
 }
 
 export interface SavedChargeInput {

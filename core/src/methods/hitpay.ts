@@ -126,8 +126,8 @@ export function hitpayMethod(host: HitPayMethodContext, options: HitPayMethodOpt
             reference: r.paymentId,
             receipt: { jws: r.receiptJws },
             details: { paymentRequestId: r.paymentRequestId, paidAt: r.paidAt },
-            commit: () => broker.commitCharge(host.merchantId, chargeId),
-            release: () => broker.releaseCharge(host.merchantId, chargeId),
+            commit: () => broker.commitCharge(host.merchantId, chargeId, r.leaseId),
+            release: () => broker.releaseCharge(host.merchantId, chargeId, r.leaseId),
           };
         },
         describe(challenge, requestObject, ctx) {

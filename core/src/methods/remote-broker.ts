@@ -95,6 +95,7 @@ export function remoteBroker(options: RemoteBrokerOptions): Broker {
         payment_request_id: string;
         receipt_jws: string;
         paid_at: string;
+        lease_id: string;
       }>('POST', `/v1/charges/${encodeURIComponent(i.chargeId)}/verify`, {
         challenge: i.challenge,
         amount: i.amount,
@@ -108,13 +109,14 @@ export function remoteBroker(options: RemoteBrokerOptions): Broker {
         paymentRequestId: r.payment_request_id,
         receiptJws: r.receipt_jws,
         paidAt: r.paid_at,
+        leaseId: r.lease_id,
       };
     },
-    async commitCharge(_merchantId, chargeId) {
-      await call('POST', `/v1/charges/${encodeURIComponent(chargeId)}/commit`);
+    async commitCharge(_merchantId, chargeId, leaseId) {
+      await call('POST', `/v1/charges/${encodeURIComponent(chargeId)}/commit`, { lease_id: leaseId });
     },
-    async releaseCharge(_merchantId, chargeId) {
-      await call('POST', `/v1/charges/${encodeURIComponent(chargeId)}/release`);
+    async releaseCharge(_merchantId, chargeId, leaseId) {
+      await call('POST', `/v1/charges/${encodeURIComponent(chargeId)}/release`, { lease_id: leaseId });
     },
     async chargeSavedMethod(i: SavedChargeInput): Promise<SavedCharge> {
       const r = await call<{

@@ -28,6 +28,11 @@ export interface HitPayOptions {
   publicUrl?: string;
   /** An already created broker to use (tests, several apps in one process). */
   broker?: Broker;
+  /**
+   * Extra options of the embedded broker (`@hit-pay/mpp-broker`'s BrokerOptions: reconcile
+   * interval, rate limits, grant lifetime…). The engine's `logger` is passed on by default.
+   */
+  brokerOptions?: Record<string, unknown>;
 }
 
 /** What the embedded broker module exports (loaded on demand: `@hit-pay/mpp-broker`). */
@@ -36,6 +41,8 @@ interface BrokerModule {
     database?: string;
     secretKey: string;
     publicUrl?: string;
+    logger?: unknown;
+    [option: string]: unknown;
   }): Promise<Broker & { fetch(request: Request): Promise<Response>; basePath?: string }>;
 }
 
@@ -101,7 +108,13 @@ export function hitpayEngine(
         let p = embedded.get(database);
         if (!p) {
           p = (import('@hit-pay/mpp-broker' as string) as Promise<BrokerModule>).then((m) =>
-            m.createBroker({ database, secretKey: secretStrings[0]!, publicUrl }),
+            m.createBroker({
+              ...(o.logger ? { logger: o.logger } : {}),
+              ...o.brokerOptions,
+              database,
+              secretKey: secretStrings[0]!,
+              publicUrl,
+            }),
           );
           embedded.set(database, p);
         }
