@@ -129,9 +129,17 @@ let nonceCounter = 0;
  * `opaque` of a request-bound challenge: JCS of `{"n": nonce, "rh": request-hash}`. Both values are
  * base64url text, so this literal is already canonical.
  */
-function requestOpaque(requestHash: string): string {
-  nonceCounter = (nonceCounter + 1) % 0x7fffffff;
-  return base64url.encode(`{"n":"${NONCE_PREFIX}${nonceCounter.toString(36)}","rh":"${requestHash}"}`);
+function requestOpaque(requestHash: string, nonce?: () => string): string {
+  let n: string;
+  if (nonce) {
+    n = nonce();
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(n))
+      throw new MppError('internal-payment-error', 'challengeNonce must give 8–64 base64url characters');
+  } else {
+    nonceCounter = (nonceCounter + 1) % 0x7fffffff;
+    n = `${NONCE_PREFIX}${nonceCounter.toString(36)}`;
+  }
+  return base64url.encode(`{"n":"${n}","rh":"${requestHash}"}`);
 }
 
 const OPAQUE_SHAPE = /^\{"n":"[A-Za-z0-9_-]{8,64}","rh":"([A-Za-z0-9_-]{43})"\}$/;
@@ -165,7 +173,7 @@ export function issueChallenge(
   if (offer.description !== undefined && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(offer.description)) {
     c.description = offer.description;
   }
-  if (offer.requestHash !== undefined) c.opaque = requestOpaque(offer.requestHash);
+  if (offer.requestHash !== undefined) c.opaque = requestOpaque(offer.requestHash, opts.challengeNonce);
   if (opts.paymentAuthorizationHeader) c.header = PAYMENT_AUTHORIZATION;
   c.id = computeChallengeId(opts.secrets[0]!, c);
   return c;

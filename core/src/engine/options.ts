@@ -22,6 +22,11 @@ export interface EngineOptions {
   /** Clock, epoch ms (tests inject one). */
   clock?: () => number;
   /**
+   * Source of the per-challenge nonce in `opaque` (8–64 base64url characters). Default: unique per
+   * process (a random prefix and a counter). Inject one only for vectors and deterministic tests.
+   */
+  challengeNonce?: () => string;
+  /**
    * Problem type for an expired challenge: `'01'` (default) answers `payment-expired`, `'00'`
    * answers `invalid-challenge` as draft -00 did.
    */
@@ -51,6 +56,7 @@ export interface ResolvedEngineOptions {
   readonly methods: readonly PaymentMethod[];
   readonly store: Store;
   readonly clock: () => number;
+  readonly challengeNonce: (() => string) | undefined;
   readonly version: '00' | '01';
   readonly paymentAuthorizationHeader: boolean;
   readonly requireTls: boolean | 'auto';
@@ -150,6 +156,7 @@ export function resolveEngineOptions(
     methods: Object.freeze([...input.methods]),
     store: input.store ?? new MemoryStore({ now: input.clock }),
     clock: input.clock ?? Date.now,
+    challengeNonce: input.challengeNonce,
     version: input.version ?? '01',
     paymentAuthorizationHeader: input.paymentAuthorizationHeader ?? false,
     requireTls: input.requireTls ?? 'auto',
