@@ -8,9 +8,11 @@ import {
   isSuccessReceipt,
   parseReceipt,
 } from '@hit-pay/mpp/protocol';
+import type { Sandbox } from '@hit-pay/mpp-sandbox';
 import { expect } from 'vitest';
 import { checkChallenges, checkInvariants } from './checks.js';
 import type { ContextState } from './context.js';
+import { checkSignedReceipt, payHitPay, sandboxSince } from './hitpay-profile.js';
 import { type RawRequest, type RawResponse, send } from './http-client.js';
 import { PROTECTED_ROUTES } from './routes.js';
 import type { CredentialSpec, Expectation, HeaderRule, Scenario, Step } from './vectors.js';
@@ -39,11 +41,12 @@ function pickChallenge(list: readonly Challenge[], which: number | string = 0): 
 }
 
 /** Builds the credential a step asks for: literal, reused, or an answer to an earlier challenge. */
-function buildCredential(
+async function buildCredential(
   spec: CredentialSpec,
   index: number,
   history: readonly StepRecord[],
-): SentCredential {
+  state: ContextState,
+): Promise<SentCredential> {
   if (spec.reuse !== undefined) {
     const sent = history[spec.reuse]?.credential;
     if (!sent) throw new Error(`step ${spec.reuse + 1} sent no credential to reuse`);
@@ -60,7 +63,11 @@ function buildCredential(
     if (v === null) delete echo[k];
     else echo[k] = v;
   }
-  const payload: Record<string, unknown> = { ...(spec.payload ?? { proof: `ok-${index + 1}` }) };
+  const payload: Record<string, unknown> = {
+    ...(spec.pay !== undefined
+      ? await payHitPay(challenge, spec.pay, (state as ContextState & { sandbox: Sandbox }).sandbox)
+      : (spec.payload ?? { proof: `ok-${index + 1}` })),
+  };
   const credential: Record<string, unknown> = { challenge: echo, payload };
   if (spec.unknownMembers) {
     credential['x-unknown'] = { nested: true };
@@ -76,7 +83,7 @@ function buildCredential(
   return { value, challenge: echo as Challenge };
 }
 
-function buildRequest(step: Step, index: number, history: readonly StepRecord[]) {
+async function buildRequest(step: Step, index: number, history: readonly StepRecord[], state: ContextState) {
   const spec = step.request;
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -85,7 +92,7 @@ function buildRequest(step: Step, index: number, history: readonly StepRecord[])
     body = Buffer.from(JSON.stringify(spec.json));
     headers['content-type'] ??= 'application/json';
   } else if (spec.body !== undefined) body = Buffer.from(spec.body);
-  const credential = spec.credential && buildCredential(spec.credential, index, history);
+  const credential = spec.credential && (await buildCredential(spec.credential, index, history, state));
   if (credential && spec.credential) {
     const field = spec.credential.field ?? 'authorization';
     const dup = spec.credential.duplicate;
@@ -196,7 +203,7 @@ async function checkCounters(state: ContextState, expectation: Expectation): Pro
 export async function runScenario(scenario: Scenario, server: Server, state: ContextState): Promise<void> {
   const history: StepRecord[] = [];
   for (const [index, step] of scenario.steps.entries()) {
-    const { raw, credential } = buildRequest(step, index, history);
+    const { raw, credential } = await buildRequest(step, index, history, state);
     const where = `step ${index + 1} (${raw.method} ${raw.path}${step.note ? `: ${step.note}` : ''})`;
     try {
       if (step.advance) state.advance(step.advance);
@@ -232,6 +239,21 @@ export async function runScenario(scenario: Scenario, server: Server, state: Con
           checkReceipt(r, e.receipt && r.status >= 200 && r.status < 300, credential);
       }
       if (e.body) checkBody(res, e.body);
+      if (e.signedReceipt) await checkSignedReceipt(res.header('payment-receipt'), credential!.challenge!);
+      if (e.sandbox) {
+        await expect
+          .poll(
+            () =>
+              Object.fromEntries(
+                Object.keys(e.sandbox!).map((k) => [k, sandboxSince(state)[k as 'completed']]),
+              ),
+            {
+              timeout: 5000,
+              interval: 20,
+            },
+          )
+          .toEqual(e.sandbox);
+      }
       await checkCounters(state, e);
       history.push({ challenges, credential });
     } catch (error) {

@@ -1,6 +1,7 @@
 import http, { type RequestListener, type Server } from 'node:http';
-import { describe, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { createContext, type FixtureContext } from './context.js';
+import { closeSharedSandbox, createHitPayContext } from './hitpay-profile.js';
 import { close, listen } from './http-client.js';
 import { runScenario } from './runner.js';
 import { CAPABILITIES, type Capability, loadScenarios, type Scenario, scenarioTitle } from './vectors.js';
@@ -81,7 +82,10 @@ export function defineConformanceSuite(fixture: ConformanceFixture, options: Con
       (scenario.knownIssue && `core: ${scenario.knownIssue}`);
     const test = reason ? it.fails : it;
     test(reason ? `${title} [known failing: ${reason}]` : title, async () => {
-      const state = createContext(variant, scenario.config);
+      const state =
+        scenario.config?.profile === 'hitpay'
+          ? await createHitPayContext(variant)
+          : createContext(variant, scenario.config);
       const app = normalize(await fixture.build(state.context));
       await listen(app.server);
       try {
@@ -93,6 +97,7 @@ export function defineConformanceSuite(fixture: ConformanceFixture, options: Con
   };
 
   describe(fixture.name, () => {
+    afterAll(closeSharedSandbox);
     for (const variant of variants) {
       if (variants.length === 1) for (const s of scenarios) register(variant, s);
       else

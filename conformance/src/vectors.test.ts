@@ -12,7 +12,8 @@ describe('vectors', () => {
     for (const s of scenarios) {
       expect(s.requirements.length, s.name).toBeGreaterThan(0);
       for (const r of s.requirements) {
-        expect(r, s.name).toMatch(/^(R([1-9]|[1-5][0-9]|6[0-6])|ADAPTER-\d+)$/);
+        // R-numbers of research/spec.md §5, adapter contract items, or sections of draft-hitpay-charge-00.
+        expect(r, s.name).toMatch(/^(R([1-9]|[1-5][0-9]|6[0-6])|ADAPTER-\d+|HITPAY-\d+(\.\d+)?)$/);
         if (r.startsWith('ADAPTER-')) expect(readme, `README defines ${r}`).toContain(`**${r}**`);
       }
       for (const c of s.capabilities ?? []) expect(CAPABILITIES, s.name).toContain(c);

@@ -18,6 +18,11 @@ export const CAPABILITIES: readonly Capability[] = ['mounted-routes', 'cors'];
 
 /** Engine settings of one scenario (the rest of the context is fixed). */
 export interface ScenarioConfig {
+  /**
+   * `test` (default): the deterministic test method, injected clock. `hitpay`: the real `hitpay`
+   * method over the embedded broker (PGlite) against the offline HitPay sandbox, real clock.
+   */
+  profile?: 'test' | 'hitpay';
   /** Test method names, in offer order (default `["test"]`). */
   methods?: string[];
   requireTls?: boolean;
@@ -89,6 +94,11 @@ export interface CredentialSpec {
   padTo?: number;
   /** Send a second credential too: another `Authorization` line, `Payment-Authorization`, or in the same line. */
   duplicate?: 'authorization' | 'payment-authorization' | 'same-line';
+  /**
+   * hitpay profile: open the challenge's checkout at its broker and pay it in the sandbox (true),
+   * or open it without paying (`"unpaid"`); the payload then names the HitPay payment request.
+   */
+  pay?: true | 'unpaid';
 }
 
 /** A check on one response header. */
@@ -137,6 +147,10 @@ export interface Expectation {
   runs?: Partial<Record<RouteKey | '*', number>>;
   /** Test-method counters so far (summed over methods); waited for, as settlement is asynchronous. */
   stats?: { verifyCalls?: number; commits?: number; releases?: number };
+  /** hitpay profile: HitPay sandbox counters since the scenario began. */
+  sandbox?: { paymentRequests?: number; completed?: number };
+  /** hitpay profile: the receipt's JWS verifies against the broker's JWKS and names the challenge. */
+  signedReceipt?: boolean;
 }
 
 /** A vector file's scenarios, with the file they came from. */
