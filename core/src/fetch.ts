@@ -13,6 +13,15 @@ import { type HitPayOptions, hitpayEngine } from './methods/setup.js';
 /** A Fetch-style handler: `(Request, ctx) => Response`, as in Next.js App Router, Hono, Bun, Deno. */
 export type FetchHandler<Ctx = unknown> = (request: Request, ctx: Ctx) => Response | Promise<Response>;
 
+/**
+ * The second argument of a Next.js App Router route handler (`{ params }`): the default context of
+ * `mpp.protect`, so route files type-check without a type argument. Other frameworks name theirs:
+ * `mpp.protect<HonoContext>(…)`.
+ */
+export interface RouteContext {
+  params: Promise<Record<string, string>>;
+}
+
 /** The context a protected handler receives: the framework's own context plus the verified payment. */
 export type PaidContext<Ctx> = Ctx & { payment: Payment };
 
@@ -48,7 +57,10 @@ export function fromFetchRequest(request: Request, options: FetchRequestOptions 
 export function toFetchResponse(decision: RespondDecision): Response {
   const headers = new Headers();
   for (const [name, value] of decision.headers) headers.append(name, value);
-  return new Response(decision.body, { status: decision.status, headers });
+  return new Response(decision.body as string | Uint8Array<ArrayBuffer>, {
+    status: decision.status,
+    headers,
+  });
 }
 
 /**
@@ -95,9 +107,9 @@ export type MppOptions = Omit<EngineOptions, 'methods'> &
 export interface Mpp {
   readonly engine: MppEngine;
   /** Protects a Fetch handler with a one-time price (or any route config). */
-  protect<Ctx = unknown>(price: RouteInput, handler: FetchHandler<PaidContext<Ctx>>): FetchHandler<Ctx>;
+  protect<Ctx = RouteContext>(price: RouteInput, handler: FetchHandler<PaidContext<Ctx>>): FetchHandler<Ctx>;
   /** Protects a Fetch handler with a saved-method charge (`hitpay-save`). */
-  protectSavedMethod<Ctx = unknown>(
+  protectSavedMethod<Ctx = RouteContext>(
     terms: SavedMethodTerms,
     handler: FetchHandler<PaidContext<Ctx>>,
   ): FetchHandler<Ctx>;

@@ -50,6 +50,7 @@ export {
   type Mpp,
   type MppOptions,
   type PaidContext,
+  type RouteContext,
   toFetchResponse,
 } from './fetch.js';
 export type {

@@ -26,11 +26,24 @@ export async function toWebRequest(req: MppRequest): Promise<Request> {
   }
   const body = req.hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? await req.body() : undefined;
   if (req.remoteAddress) headers.set('x-mpp-remote-address', req.remoteAddress);
-  return new Request(`${req.protocol}://${req.host || 'localhost'}${req.target}`, {
+  return new Request(mountedUrl(req), {
     method: req.method,
     headers,
-    body: body && body.length > 0 ? body : undefined,
+    // Request bodies are typed ArrayBuffer-backed; ours always are (never a SharedArrayBuffer view).
+    body: body && body.length > 0 ? (body as Uint8Array<ArrayBuffer>) : undefined,
   });
+}
+
+/**
+ * The URL of a mounted request. A Host header no URL can hold (`a b`, latin1) is the client's
+ * mistake, never our 500: the mounted routes read only the path and query, so `localhost` stands in.
+ */
+function mountedUrl(req: MppRequest): string {
+  try {
+    return new URL(`${req.protocol}://${req.host || 'localhost'}${req.target}`).href;
+  } catch {
+    return `${req.protocol}://localhost${req.target}`;
+  }
 }
 
 /** Reads a Fetch `Response` into a `respond` decision. */

@@ -53,6 +53,29 @@ const envOr = (v: string | undefined, name: string): string | undefined =>
   v ?? (process.env[name] || undefined);
 
 /**
+ * A standalone broker must know the merchant before any agent opens a checkout, and issuing a 402
+ * calls nothing; so an API instance registers at start-up, retrying in the background (1 s,
+ * doubling to 60 s) while the broker is unreachable. Timers are unref'd: they never keep a process alive.
+ */
+function registerInBackground(
+  broker: () => Promise<Broker>,
+  logger: { warn(f: Record<string, unknown>, m: string): void },
+): void {
+  let delay = 1000;
+  const attempt = (): void => {
+    broker().catch((error: unknown) => {
+      logger.warn(
+        { err: String((error as Error)?.message ?? error), retryInMs: delay },
+        'could not register with the payment broker',
+      );
+      setTimeout(attempt, delay).unref();
+      delay = Math.min(delay * 2, 60_000);
+    });
+  };
+  attempt();
+}
+
+/**
  * Builds the engine for HitPay: the `hitpay` and `hitpay-save` methods over an embedded broker
  * (mounted under the prefix) or a standalone one. Configuration is checked now, synchronously;
  * the embedded broker opens its database on first use.
@@ -141,6 +164,7 @@ export function hitpayEngine(
   const host = { merchantId, broker, brokerUrl };
   const methods = [hitpayMethod(host), hitpaySaveMethod({ ...host, grantKeys: grantKeys(broker, endpoint) })];
   const engine = new MppEngine(resolveEngineOptions({ ...o, methods }, pkg, secretStrings[0]), pkg);
+  if (endpoint && !o.broker) registerInBackground(broker, engine.options.logger);
   if (!endpoint) {
     engine.mount(async (req) => {
       await broker();
