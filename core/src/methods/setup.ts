@@ -48,6 +48,20 @@ interface BrokerModule {
 
 /** The embedded brokers of this process, per database, so several apps share one (PGlite is single-writer). */
 const embedded = new Map<string, Promise<Broker & { fetch(request: Request): Promise<Response> }>>();
+/** The brokerOptions each shared broker was asked for, so a second app cannot silently get others. */
+const embeddedOptions = new Map<string, unknown>();
+
+/** Structural equality of option values; functions and class instances compare by identity. */
+function sameOptions(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  const plain = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' &&
+    v !== null &&
+    (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype);
+  if (!plain(a) || !plain(b) || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => k in b && sameOptions(a[k], b[k]));
+}
 
 const envOr = (v: string | undefined, name: string): string | undefined =>
   v ?? (process.env[name] || undefined);
@@ -112,6 +126,17 @@ export function hitpayEngine(
   })();
   const merchantId = merchantIdFor(apiKey);
   const database = envOr(o.database, 'DATABASE_URL') ?? '.mpp/broker';
+  if (!o.broker && !endpoint) {
+    const open = embeddedOptions.get(database);
+    if (open === undefined) embeddedOptions.set(database, o.brokerOptions ?? {});
+    else if (!sameOptions(open, o.brokerOptions ?? {})) {
+      throw new MppConfigError(
+        pkg,
+        'brokerOptions',
+        'differ from those of the embedded broker another createMpp() already opened on this database in this process; pass the same brokerOptions, or a different database',
+      );
+    }
+  }
   const registration = {
     apiKey,
     webhookSalt: envOr(o.webhookSalt, 'HITPAY_WEBHOOK_SALT'),
