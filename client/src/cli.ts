@@ -1,14 +1,17 @@
 /**
  * The `mpp` command: pay for HTTP requests from a terminal, save wallets, inspect and verify
- * receipts, check a server against the conformance scenarios, and run the broker or the sandbox.
+ * receipts, check a server against the conformance scenarios, run a local setup (`mpp dev`), and
+ * run the broker or the sandbox.
  * Text on a terminal, JSON when piped (or with --json); exit codes are listed in `mpp --help`.
  */
 import { Command } from 'commander';
 import { delegate } from './cli/delegate.js';
+import { devCommand } from './cli/dev-command.js';
 import { fetchCommand } from './cli/fetch-command.js';
 import { ExitCode, Output } from './cli/output.js';
 import { receiptsCommand } from './cli/receipts-command.js';
 import { saveCommand } from './cli/save-command.js';
+import { testCommand } from './cli/test-command.js';
 import { verifyCommand } from './cli/verify-command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -74,6 +77,29 @@ program
   .option('--trust-issuer', 'fetch the JWKS from the receipt’s own iss URL')
   .option('--json', 'JSON output')
   .action((receipt: string, flags) => run(flags.json, (out) => verifyCommand(receipt, flags, out)));
+
+program
+  .command('test <url>')
+  .description('check a live server against every conformance scenario that runs over the network')
+  .option('--sandbox <url>', 'the HitPay sandbox the server is wired to: also run the scenarios that pay')
+  .option('--route <url>', 'another protected URL of the same server (route pinning, R41)')
+  .option('-X, --request <method>', 'HTTP method of the protected request')
+  .option('-d, --data <body>', 'request body (implies POST; checks the digest binding, R11 R31)')
+  .option('-H, --header <header>', 'header sent on every request, "Name: value" (repeatable)', collect)
+  .option('--concurrency <n>', 'copies of one paid credential sent at once (R32)', '20')
+  .option('--timeout <seconds>', 'per-request timeout', '15')
+  .option('--json', 'JSON output')
+  .action((url: string, flags) => run(flags.json, (out) => testCommand(url, flags, out)));
+
+program
+  .command('dev')
+  .description('run the HitPay sandbox, an embedded broker and a weather API together, for local work')
+  .option('--port <n>', 'port of the weather API (0 picks a free one)', '3000')
+  .option('--sandbox-port <n>', 'port of the HitPay sandbox (0 picks a free one)', '0')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--persist', 'keep the broker and sandbox state in .mpp/dev (default: in memory)')
+  .option('--json', 'JSON output (one line when ready, one when stopped)')
+  .action((flags) => run(flags.json, (out) => devCommand(flags, out)));
 
 program
   .command('broker')

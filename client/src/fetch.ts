@@ -7,6 +7,7 @@ import {
   formatCredential,
   MppError,
   type MppErrorCode,
+  PAYMENT_AUTHORIZATION,
   PAYMENT_PROBLEM_BASE,
 } from '@hit-pay/mpp/protocol';
 import { brokerCall, brokerOf, type ChargeView, createCharge } from './broker.js';
@@ -96,6 +97,29 @@ async function problemOf(res: Response): Promise<MppError> {
   );
 }
 
+/**
+ * Whether a saved-method grant may be shown to this server. A grant is a bearer credential: a
+ * server that collected it could spend it at the API it belongs to (by replaying that API's own
+ * reusable challenge). So the challenge must name the grant's realm and merchant, and a realm that
+ * is a host name must be the host being called, or a parent domain of it.
+ */
+function grantFits(grant: string, offer: Offer, url: URL): boolean {
+  let claims: { realm?: unknown; merchant?: unknown };
+  try {
+    claims = JSON.parse(base64url.decodeText(grant.split('.')[1] ?? ''));
+  } catch {
+    return false;
+  }
+  const realm = offer.challenge.realm.toLowerCase();
+  if (claims.realm !== offer.challenge.realm || claims.merchant !== offer.methodDetails.merchant)
+    return false;
+  const hostLike =
+    (/^[a-z0-9.-]+$/.test(realm) && (realm.includes('.') || realm === 'localhost')) ||
+    /^\[[0-9a-f:.]+\]$/.test(realm);
+  const host = url.hostname.toLowerCase();
+  return !hostLike || host === realm || host.endsWith(`.${realm}`);
+}
+
 function nonce(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(18)));
 }
@@ -128,10 +152,16 @@ export async function mppFetch(input: string | URL, options: MppFetchOptions = {
   const method = (init.method ?? 'GET').toUpperCase();
   const body = bodyBytes(init.body);
   const methods = savedMethodJws ? ['hitpay-save', 'hitpay'] : ['hitpay'];
-  const send = (authorization?: string): Promise<Response> => {
+  const send = (credential?: string, challenge?: Challenge): Promise<Response> => {
     const headers = new Headers(init.headers);
     if (!headers.has('accept-payment')) headers.set('accept-payment', acceptPayment(methods));
-    if (authorization) headers.set('authorization', authorization);
+    // -01: a challenge with header="Payment-Authorization" is answered in that field, which
+    // leaves the caller's own Authorization header alone.
+    if (credential)
+      headers.set(
+        challenge?.header === PAYMENT_AUTHORIZATION ? 'payment-authorization' : 'authorization',
+        credential,
+      );
     return doFetch(url, {
       ...init,
       method,
@@ -155,14 +185,14 @@ export async function mppFetch(input: string | URL, options: MppFetchOptions = {
       challenge: offer.challenge,
       payload: { grant: savedMethodJws!, nonce: nonce(), request_hash: hash },
     });
-    return { response: await send(credential), offer };
+    return { response: await send(credential, offer.challenge), offer };
   };
 
   // A cached reusable challenge pays a saved-method call in one round trip.
   const cached = savedMethodJws ? savedChallenges.get(routeKey) : undefined;
   let response: Response;
   let offers: Offer[];
-  if (cached && (cached.expiresAt ?? 0) > Date.now() + 5000) {
+  if (cached && (cached.expiresAt ?? 0) > Date.now() + 5000 && grantFits(savedMethodJws!, cached, url)) {
     const guard = budget ? new BudgetGuard(budget, ledger) : undefined;
     const release = await guard?.reserve(url.host, cached.amount, cached.currency);
     try {
@@ -179,12 +209,15 @@ export async function mppFetch(input: string | URL, options: MppFetchOptions = {
     offers = readOffers(response);
   }
 
-  const saved = savedMethodJws ? offers.find((o) => o.method === 'hitpay-save') : undefined;
+  const savedOffer = savedMethodJws ? offers.find((o) => o.method === 'hitpay-save') : undefined;
+  const saved = savedOffer && grantFits(savedMethodJws!, savedOffer, url) ? savedOffer : undefined;
   const oneTime = offers.find((o) => o.method === 'hitpay');
   const offer = saved ?? oneTime;
   if (!offer)
     throw new NoPayableChallenge(
-      `No payable challenge (offered: ${offers.map((o) => o.method).join(', ') || 'none'})`,
+      savedOffer
+        ? `The saved-method grant is for another API than ${url.host}; it was not sent`
+        : `No payable challenge (offered: ${offers.map((o) => o.method).join(', ') || 'none'})`,
     );
   const guard = budget ? new BudgetGuard(budget, ledger) : undefined;
   const release = await guard?.reserve(url.host, offer.amount, offer.currency);
@@ -271,7 +304,7 @@ export async function mppFetch(input: string | URL, options: MppFetchOptions = {
     });
     // The server may still be waiting for HitPay's word: it answers payment-action-required.
     for (let attempt = 0; ; attempt++) {
-      const res = await send(credential);
+      const res = await send(credential, o.challenge);
       if (res.status !== 402) return finish(res, o);
       const problem = await problemOf(res);
       if (problem.code !== 'payment-action-required' || attempt >= 10) throw problem;

@@ -18,7 +18,9 @@ const keySets = new Map<string, JWTVerifyGetKey>();
 export function brokerKeys(broker: string): JWTVerifyGetKey {
   let keys = keySets.get(broker);
   if (!keys) {
-    keys = remoteJwks(`${broker}/.well-known/jwks.json`);
+    // No cool-down: a receipt is only checked after paying this broker, so an unknown kid means it
+    // rotated its key; refusing the receipt would record a real payment as failed (and unbudgeted).
+    keys = remoteJwks(`${broker}/.well-known/jwks.json`, { cooldownMs: 0 });
     keySets.set(broker, keys);
   }
   return keys;

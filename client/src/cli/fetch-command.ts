@@ -3,6 +3,7 @@ import type { PaymentPrompt } from '../fetch.js';
 import { mppFetch } from '../fetch.js';
 import { MemoryLedger } from '../ledger.js';
 import { FileLedger, loadGrant } from '../node/index.js';
+import { parseHeaderFlags } from './headers.js';
 import { ExitCode, type Output, Spinner, terminalQr } from './output.js';
 
 export interface FetchFlags {
@@ -20,13 +21,7 @@ export interface FetchFlags {
 
 /** `mpp fetch <url>`: pays if asked to, shows the checkout (QR on a terminal), prints the response. */
 export async function fetchCommand(url: string, flags: FetchFlags, out: Output): Promise<number> {
-  const headers = new Headers();
-  for (const h of flags.header ?? []) {
-    const i = h.indexOf(':');
-    if (i <= 0)
-      throw Object.assign(new Error(`Bad header "${h}" (use "Name: value")`), { code: 'bad-request' });
-    headers.append(h.slice(0, i).trim(), h.slice(i + 1).trim());
-  }
+  const headers = parseHeaderFlags(flags.header);
   const ledger = flags.ledger === false ? new MemoryLedger() : new FileLedger(flags.ledger || undefined);
   const grant = flags.grant ? await loadGrant(flags.grant) : undefined;
   let spinner: Spinner | undefined;
@@ -45,7 +40,9 @@ export async function fetchCommand(url: string, flags: FetchFlags, out: Output):
         `\n\x1b[1m${p.displayAmount}\x1b[0m${p.description ? ` — ${p.description}` : ''}  (${new URL(p.url).host})`,
       );
       if (p.methodDetails.qr_code) out.say(await terminalQr(p.methodDetails.qr_code));
+      const prId = p.methodDetails.payment_request_id;
       out.say(`Pay here: ${p.methodDetails.checkout_url ?? '(no checkout link)'}`);
+      if (prId) out.say(`HitPay payment request: ${prId}`);
       out.result({
         event: 'challenge',
         amount: p.amount,
@@ -54,6 +51,7 @@ export async function fetchCommand(url: string, flags: FetchFlags, out: Output):
         checkout_url: p.methodDetails.checkout_url,
         qr_code: p.methodDetails.qr_code,
         polling_url: p.methodDetails.polling_url,
+        payment_request_id: prId,
         expires: p.expires,
       });
       spinner = new Spinner('waiting for the payment…').start();

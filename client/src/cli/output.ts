@@ -82,14 +82,19 @@ export class Spinner {
   private frame = 0;
   private readonly started = Date.now();
   constructor(
-    private readonly label: string,
+    private label: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {}
+  /** Changes the text shown next to the spinner (progress through a list). */
+  update(label: string): void {
+    this.label = label;
+  }
   start(): this {
     if (!this.stream.isTTY) return this;
     this.timer = setInterval(() => {
       const s = Math.floor((Date.now() - this.started) / 1000);
-      this.stream.write(`\r${FRAMES[this.frame++ % FRAMES.length]} ${this.label} ${s}s `);
+      const line = `${FRAMES[this.frame++ % FRAMES.length]} ${this.label} ${s}s`;
+      this.stream.write(`\r\x1b[K${line.slice(0, (this.stream.columns || 120) - 1)}`);
     }, 100);
     return this;
   }

@@ -1,6 +1,7 @@
 import { displayAmount } from '@hit-pay/mpp';
 import { saveGrant } from '../node/index.js';
 import { mppSaveMethod } from '../save.js';
+import { parseHeaderFlags } from './headers.js';
 import { ExitCode, type Output, Spinner, terminalQr } from './output.js';
 
 export interface SaveFlags {
@@ -14,11 +15,7 @@ export interface SaveFlags {
 
 /** `mpp save <url>`: saves a wallet for an API that offers hitpay-save and stores the grant. */
 export async function saveCommand(url: string, flags: SaveFlags, out: Output): Promise<number> {
-  const headers = new Headers();
-  for (const h of flags.header ?? []) {
-    const i = h.indexOf(':');
-    if (i > 0) headers.append(h.slice(0, i).trim(), h.slice(i + 1).trim());
-  }
+  const headers = parseHeaderFlags(flags.header);
   let spinner: Spinner | undefined;
   const grant = await mppSaveMethod(url, {
     paymentMethod: flags.method,
