@@ -6,12 +6,13 @@ describe('parseFaultSpec', () => {
   it('parses every directive', () => {
     expect(
       parseFaultSpec(
-        'error=503, error-after=502; latency=20, hang, hang-after, webhook=duplicate, webhook-delay=50, webhook-only=v2, status-lag=2, insufficient-funds=422',
+        'error=503, error-after=502; latency=20, latency-after=30, hang, hang-after, webhook=duplicate, webhook-delay=50, webhook-only=v2, status-lag=2, insufficient-funds=422',
       ),
     ).toEqual({
       error: 503,
       errorAfter: 502,
       latencyMs: 20,
+      latencyAfterMs: 30,
       hang: true,
       hangAfter: true,
       webhook: 'duplicate',

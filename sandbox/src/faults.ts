@@ -23,6 +23,8 @@ export interface FaultSpec {
   errorAfter?: number;
   /** `latency=250`: wait this many milliseconds before handling the request. */
   latencyMs?: number;
+  /** `latency-after=1000`: do the work (webhooks leave at once), then wait this long before answering. */
+  latencyAfterMs?: number;
   /** `hang`: never answer (until the client gives up or `hangMs` passes); nothing is done. */
   hang?: boolean;
   /** `hang-after`: do the work, then never answer: the client's timeout hides a real side effect. */
@@ -76,6 +78,9 @@ export function parseFaultSpec(text: string): FaultSpec {
       case 'latency':
         spec.latencyMs = ms(name, value);
         break;
+      case 'latency-after':
+        spec.latencyAfterMs = ms(name, value);
+        break;
       case 'hang':
       case 'timeout':
         spec.hang = true;
@@ -122,6 +127,7 @@ export function formatFaultSpec(spec: FaultSpec): string {
   if (spec.error !== undefined) parts.push(`error=${spec.error}`);
   if (spec.errorAfter !== undefined) parts.push(`error-after=${spec.errorAfter}`);
   if (spec.latencyMs !== undefined) parts.push(`latency=${spec.latencyMs}`);
+  if (spec.latencyAfterMs !== undefined) parts.push(`latency-after=${spec.latencyAfterMs}`);
   if (spec.hang) parts.push('hang');
   if (spec.hangAfter) parts.push('hang-after');
   if (spec.webhook) parts.push(`webhook=${spec.webhook}`);

@@ -110,6 +110,15 @@ describe('per-request faults (X-Sandbox-Fault)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(110);
   });
 
+  it('latency-after does the work first, then delays the answer', async () => {
+    const started = Date.now();
+    const answer = create({ 'X-Sandbox-Fault': 'latency-after=200' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sb.stats.created.paymentRequests).toBe(1); // created while the answer is still held
+    expect((await answer).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
   it('hang holds the request until the client gives up; hang-after still does the work', async () => {
     await expect(
       fetch(`${sb.url}/v1/payment-requests`, {

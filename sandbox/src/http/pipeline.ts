@@ -133,6 +133,7 @@ export async function handleRequest(
     }
     if (emitted.length > 0) ctx.webhooks.dispatch(emitted, fault);
     if (fault.hangAfter) return hang(ctx, deps, req, res);
+    if (fault.latencyAfterMs) await sleep(fault.latencyAfterMs);
     send(fault.errorAfter ? injectedError(fault.errorAfter) : reply);
   } catch (error) {
     if (error instanceof SandboxHttpError) return send(errorReply(error));
