@@ -96,6 +96,13 @@ export function mppExpress(options?: MppExpressOptions): MppExpressMiddleware {
   }
 
   const middleware: RequestHandler = function mppExpressMiddleware(req, res, next) {
+    // What engine.handle would answer `next` to (not mounted, no route) goes straight on: the
+    // unprotected routes of an app pay one synchronous lookup, no request wrapper, no promise.
+    const target = req.originalUrl ?? req.url ?? '/';
+    if (!engine.isMounted(target) && !engine.match({ method: req.method, target })) {
+      next();
+      return;
+    }
     engine
       .handle(toMppRequest(req))
       .then((decision) => apply(decision, req, res, next))

@@ -169,8 +169,13 @@ export function tokenizeChallenges(header: string): RawChallenge[] {
   return out;
 }
 
+/** A character `quoteString` must escape (`"`, `\`) or refuse (controls other than HTAB, DEL). */
+const NEEDS_QUOTING_WORK = /["\\\u0000-\u0008\u000a-\u001f\u007f]/;
+
 /** Serializes a parameter value as an RFC 9110 quoted-string; undefined if it cannot be represented. */
 export function quoteString(value: string): string | undefined {
+  // Fast path: nothing to escape or refuse (base64url values, timestamps), one regex scan.
+  if (!NEEDS_QUOTING_WORK.test(value)) return `"${value}"`;
   let out = '"';
   let chunk = 0;
   for (let i = 0; i < value.length; i++) {

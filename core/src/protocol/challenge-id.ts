@@ -1,5 +1,4 @@
-import { base64url } from './base64url.js';
-import { hmacSha256 } from './hash.js';
+import { hmacSha256Base64url } from './hash.js';
 
 /** The challenge parameters the id binds. `description` is deliberately not among them. */
 export interface ChallengeIdParams {
@@ -31,5 +30,5 @@ export function challengeIdInput(p: ChallengeIdParams): string {
  * bytes (as mppx and the published vectors do).
  */
 export function computeChallengeId(secret: string | Uint8Array, params: ChallengeIdParams): string {
-  return base64url.encode(hmacSha256(secret, challengeIdInput(params)));
+  return hmacSha256Base64url(secret, challengeIdInput(params));
 }
