@@ -18,9 +18,9 @@ const keySets = new Map<string, JWTVerifyGetKey>();
 export function brokerKeys(broker: string): JWTVerifyGetKey {
   let keys = keySets.get(broker);
   if (!keys) {
-    // No cool-down: a receipt is only checked after paying this broker, so an unknown kid means it
-    // rotated its key; refusing the receipt would record a real payment as failed (and unbudgeted).
-    keys = remoteJwks(`${broker}/.well-known/jwks.json`, { cooldownMs: 0 });
+    // An unknown kid (the broker rotated its key) waits for a refetch rather than failing: refusing
+    // the receipt would record a real payment as failed (and unbudgeted).
+    keys = remoteJwks(`${broker}/.well-known/jwks.json`);
     keySets.set(broker, keys);
   }
   return keys;

@@ -9,6 +9,7 @@ import type {
   SavedMethodTerms,
 } from './engine/types.js';
 import { type HitPayOptions, hitpayEngine } from './methods/setup.js';
+import { MppError } from './protocol/errors.js';
 
 /** A Fetch-style handler: `(Request, ctx) => Response`, as in Next.js App Router, Hono, Bun, Deno. */
 export type FetchHandler<Ctx = unknown> = (request: Request, ctx: Ctx) => Response | Promise<Response>;
@@ -27,6 +28,39 @@ export type PaidContext<Ctx> = Ctx & { payment: Payment };
 
 export interface FetchRequestOptions {
   trustProxy?: boolean;
+  /** Largest body read for the digest (bytes, default 1 MiB); more is `payload-too-large`. */
+  maxBodyBytes?: number;
+}
+
+/**
+ * Reads a request's body from a clone, at most `limit` bytes: a declared or actual size beyond it
+ * is `payload-too-large` at once, so an upload of any size never sits whole in memory.
+ */
+async function readBounded(request: Request, limit: number): Promise<Uint8Array> {
+  if (Number(request.headers.get('content-length')) > limit)
+    throw new MppError('payload-too-large', `Request body exceeds ${limit} bytes`);
+  const reader = request.clone().body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Not awaited: a tee branch's cancel settles only once the other branch is cancelled too.
+      reader.cancel().catch(() => undefined);
+      throw new MppError('payload-too-large', `Request body exceeds ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /** Wraps a Fetch `Request` as the engine's request. The body is read from a clone, so the handler still can. */
@@ -47,7 +81,7 @@ export function fromFetchRequest(request: Request, options: FetchRequestOptions 
     },
     hasBody: request.body !== null,
     body: async () =>
-      request.body === null ? undefined : new Uint8Array(await request.clone().arrayBuffer()),
+      request.body === null ? undefined : readBounded(request, options.maxBodyBytes ?? 1024 * 1024),
     protocol: (proto ?? url.protocol.replace(':', '')) === 'https' ? 'https' : 'http',
     host: (trust ? h.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined) ?? url.host,
   };
@@ -133,7 +167,10 @@ export interface Mpp {
  */
 export function createMpp(options: MppOptions | MppEngine = {}, internal: { pkg?: string } = {}): Mpp {
   const engine = options instanceof MppEngine ? options : hitpayEngine(options, internal.pkg);
-  const requestOptions = { trustProxy: engine.options.trustProxy };
+  const requestOptions = {
+    trustProxy: engine.options.trustProxy,
+    maxBodyBytes: engine.options.maxBodyBytes,
+  };
   let counter = 0;
 
   function protect<Ctx>(

@@ -5,6 +5,7 @@ import {
   type Mpp,
   MppConfigError,
   MppEngine,
+  MppError,
   type MppOptions,
   type MppRequest,
   type PassDecision,
@@ -75,6 +76,9 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
       ...fromNodeRequest(request.raw, { trustProxy, maxBodyBytes }),
       body: async () => {
         bytes = await readBounded(payload, maxBodyBytes);
+        // Never hand on a cut body (a mounted route would get a truncated one): refuse it whole.
+        if (bytes.length > maxBodyBytes)
+          throw new MppError('payload-too-large', `Request body exceeds ${maxBodyBytes} bytes`);
         return bytes;
       },
     };
@@ -102,16 +106,37 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
   // Start-up validation: a bad price throws while the route is being registered.
   fastify.addHook('onRoute', function mppCompileRoute(route) {
     const input = route.config?.mpp;
-    if (input !== undefined) routeFor(input, `${route.method} ${route.url}`);
+    if (input === undefined) return;
+    routeFor(input, `${route.method} ${route.url}`);
+    // Settlement runs on the priced routes only, so the others keep Fastify's hook-free reply path.
+    // A priced route declared before this plugin (no onSend here) settles at writeHead instead.
+    const own = route.onSend;
+    route.onSend = own === undefined ? [mppSettle] : [...(Array.isArray(own) ? own : [own]), mppSettle];
   });
 
   // One hook for every route, so a route declared before this plugin loaded is still gated (it
   // fails closed, compiled on first use). Deciding before parsing puts 402s ahead of 415s and
   // validation errors, as in the other adapters.
-  fastify.addHook('preParsing', async function mppGate(request, reply, payload) {
+  // Callback-style: on an unprotected route it answers synchronously, without the promise an async
+  // hook costs on every request of the app.
+  fastify.addHook('preParsing', function mppGate(request, reply, payload, done) {
     const config = request.routeOptions.config;
-    if (config.mpp === undefined) return payload;
-    const route = routeFor(config.mpp, `${config.method} ${config.url}`);
+    if (config.mpp === undefined) {
+      done(null, payload);
+      return;
+    }
+    gate(request, reply, payload, config).then(
+      (rest) => done(null, rest),
+      (error: Error) => done(error),
+    );
+  });
+  async function gate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: Readable,
+    config: FastifyRequest['routeOptions']['config'],
+  ): Promise<Readable> {
+    const route = routeFor(config.mpp!, `${config.method} ${config.url}`);
     const { req, rest } = fromPayload(request, payload);
     const decision = await engine.decide(req, route);
     if (decision.kind === 'respond') send(reply, decision);
@@ -122,17 +147,28 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
       settleNodeResponse(reply.raw, decision);
     }
     return rest();
-  });
+  }
 
-  // Fastify's own post-handler hook: the status is final and headers are still the reply's.
-  fastify.addHook('onSend', async function mppSettle(request, reply, payload) {
+  // Fastify's own post-handler hook (onSend of the priced routes, added in onRoute above): the status
+  // is final and headers are still the reply's.
+  function mppSettle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    done: (error?: Error | null, payload?: unknown) => void,
+  ): void {
     const pass = passes.get(request);
     if (pass) {
-      const extra = pass.finalize(reply.statusCode, (name) => headerText(reply.getHeader(name)));
-      for (const [name, value] of extra) reply.header(name, value);
+      try {
+        const extra = pass.finalize(reply.statusCode, (name) => headerText(reply.getHeader(name)));
+        for (const [name, value] of extra) reply.header(name, value);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
     }
-    return payload;
-  });
+    done(null, payload);
+  }
 
   // The engine's mounted routes (the embedded broker), answered before Fastify parses their bodies.
   if (engine.isMounted(engine.options.prefix)) {

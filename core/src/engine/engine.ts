@@ -1,6 +1,8 @@
+import { MppConfigError, MppError } from '../protocol/errors.js';
 import { EventHub, type Listener, type MppEventName } from './events.js';
 import { Gate } from './gate.js';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.js';
+import { problemResponse } from './responses.js';
 import { type CompiledRoute, compileRoute, RouteTable } from './route.js';
 import type { Decision, MppRequest, RouteInput } from './types.js';
 
@@ -70,7 +72,20 @@ export class MppEngine {
 
   /** Full dispatch for a global middleware: mounted routes, then the route map, else `next`. */
   async handle(req: MppRequest): Promise<Decision> {
-    if (this.mounted && this.isMounted(req.target)) return this.mounted(req);
+    if (this.mounted && this.isMounted(req.target)) {
+      // A Fetch Request cannot carry these methods, and no mounted route serves them.
+      if (FETCH_FORBIDDEN.has(req.method))
+        return problemResponse(new MppError('not-found', `${req.method} is not served here`), []);
+      try {
+        return await this.mounted(req);
+      } catch (error) {
+        // A refusal (body too large, broker unavailable) is an answer like any other, the same on
+        // every framework; only an unexpected failure reaches the app's error handler.
+        if (error instanceof MppError && !(error instanceof MppConfigError))
+          return problemResponse(error, []);
+        throw error;
+      }
+    }
     const route = this.match(req);
     return route ? this.gate.decide(req, route) : NEXT;
   }
@@ -82,3 +97,4 @@ export class MppEngine {
 }
 
 const NEXT: Decision = Object.freeze({ kind: 'next' as const });
+const FETCH_FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);

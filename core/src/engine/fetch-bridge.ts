@@ -34,16 +34,17 @@ export async function toWebRequest(req: MppRequest): Promise<Request> {
   });
 }
 
+/** A Host header that is a plain authority (name or IP literal, optional port). */
+const PLAIN_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 /**
- * The URL of a mounted request. A Host header no URL can hold (`a b`, latin1) is the client's
- * mistake, never our 500: the mounted routes read only the path and query, so `localhost` stands in.
+ * The URL of a mounted request. A Host header that is not a plain authority (`a b`, `u@h`, `h/p?`)
+ * must neither fail the request (a 500) nor move its path: the mounted routes read only the path
+ * and query, so `localhost` stands in for it.
  */
 function mountedUrl(req: MppRequest): string {
-  try {
-    return new URL(`${req.protocol}://${req.host || 'localhost'}${req.target}`).href;
-  } catch {
-    return `${req.protocol}://localhost${req.target}`;
-  }
+  const host = req.host && PLAIN_HOST.test(req.host) ? req.host : 'localhost';
+  return `${req.protocol}://${host}${req.target}`;
 }
 
 /** Reads a Fetch `Response` into a `respond` decision. */

@@ -58,12 +58,19 @@ export function readFacts(
   });
 }
 
+/** What a realm may not hold (as `options.realm`): it would make the id's HMAC input ambiguous. */
+const UNSAFE_REALM = /[|"\\\s\u0000-\u001f\u007f]/;
+
 function factsOf(opts: ResolvedEngineOptions, req: MppRequest, body: Uint8Array | undefined): RequestFacts {
   const bodyDigest = body && body.length > 0 ? contentDigest(body) : undefined;
   const host = req.host || 'localhost';
+  const realm = opts.realm ?? host.replace(/:\d+$/, '');
+  // A realm taken from the Host header gets the same check as a configured one.
+  if (opts.realm === undefined && UNSAFE_REALM.test(realm))
+    throw new MppError('bad-request', 'The Host header is not a valid host name');
   return {
     request: req,
-    realm: opts.realm ?? host.replace(/:\d+$/, ''),
+    realm,
     requestHash: requestHash({ method: req.method, target: req.target, bodyDigest }),
     origin: `${req.protocol}://${host}`,
     bodyDigest,

@@ -38,7 +38,10 @@ export interface EngineOptions {
    * is loopback or NODE_ENV is not "production".
    */
   requireTls?: boolean | 'auto';
-  /** Read scheme and host from X-Forwarded-Proto / X-Forwarded-Host (behind a proxy you trust). */
+  /**
+   * Read scheme and host from X-Forwarded-Proto / X-Forwarded-Host, and the client address (rate
+   * limits) from the last X-Forwarded-For entry, the one your proxy appended (behind a proxy you trust).
+   */
   trustProxy?: boolean;
   /** Largest request body hashed for the digest binding (default 1 MiB); larger → 413. */
   maxBodyBytes?: number;

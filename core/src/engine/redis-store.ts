@@ -18,6 +18,12 @@ export interface RedisStoreOptions {
   client?: RedisLike | string;
   /** Prefix for every key (default `mpp:`). */
   keyPrefix?: string;
+  /**
+   * Longest wait for one Redis command (default 2000 ms), then `service-unavailable`. A client of
+   * your own may queue commands while Redis is down (ioredis' offline queue): without this bound a
+   * paid request would hang until Redis came back or the client gave up.
+   */
+  commandTimeoutMs?: number;
 }
 
 /**
@@ -27,10 +33,15 @@ export interface RedisStoreOptions {
 export class RedisStore implements Store {
   private clientPromise: Promise<RedisLike>;
   private readonly prefix: string;
+  private readonly timeoutMs: number;
   private ownsClient: boolean;
 
   constructor(options: RedisStoreOptions = {}) {
     this.prefix = options.keyPrefix ?? 'mpp:';
+    this.timeoutMs = options.commandTimeoutMs ?? 2000;
+    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new MppConfigError('@hit-pay/mpp', 'store.commandTimeoutMs', 'must be a positive number of ms');
+    }
     const client = options.client ?? process.env.REDIS_URL;
     if (client === undefined || client === '') {
       throw new MppConfigError(
@@ -67,13 +78,22 @@ export class RedisStore implements Store {
   }
 
   private async run<T>(fn: (c: RedisLike) => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await fn(await this.clientPromise);
+      const work = this.clientPromise.then(fn);
+      // A command that answers after we gave up must not surface as an unhandled rejection.
+      work.catch(() => {});
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      });
+      return await Promise.race([work, late]);
     } catch (error) {
       throw new MppError('service-unavailable', 'Replay store (Redis) is unavailable', {
         cause: error,
         retryAfter: 1,
       });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

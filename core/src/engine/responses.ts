@@ -53,7 +53,7 @@ export function withHtmlBody(decision: RespondDecision, html: string): RespondDe
 
 /** True when the client prefers HTML to JSON (a browser navigation, not an API call). */
 export function prefersHtml(accept: string | undefined): boolean {
-  if (!accept || !accept.includes('text/html')) return false;
+  if (!accept?.includes('text/html')) return false;
   const q = (type: string): number => {
     for (const part of accept.split(',')) {
       const [t, ...params] = part.trim().split(';');
@@ -82,8 +82,10 @@ export function withExposed(current: string | undefined): string {
 export function withPrivate(cacheControl: string | undefined): string {
   if (!cacheControl) return 'private';
   if (/(^|,)\s*(private|no-store)\s*(,|$)/i.test(cacheControl)) return cacheControl;
-  return `${cacheControl.replace(/\s*\bpublic\b\s*,?/i, '').replace(/,\s*$/, '')}, private`.replace(
-    /^, /,
-    '',
-  );
+  // `public` and `s-maxage` speak to shared caches, which must not keep a paid response at all.
+  const kept = cacheControl
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '' && !/^(public|s-maxage\s*=.*)$/i.test(d));
+  return [...kept, 'private'].join(', ');
 }

@@ -69,6 +69,8 @@ interface TableEntry {
 }
 
 const PATTERN = /^(?:([A-Za-z]+|\*)\s+)?(\/\S*)$/;
+/** Scheme and authority of an absolute-form request target (RFC 9112 §3.2.2). */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 
 /** Compiles a route pattern (`/forecast/:zip`, `/files/*`) to a case-insensitive regex. */
 function patternToRegex(path: string): RegExp {
@@ -138,6 +140,12 @@ export class RouteTable {
   /** The protected route for a request, or undefined when it is not protected. */
   match(method: string, target: string): CompiledRoute | undefined {
     if (this.entries.length === 0) return undefined;
+    // Absolute-form (`GET http://host/paid/1 HTTP/1.1`): Express and Koa route on its path, so the
+    // route map must too, or the request reaches the protected handler unpaid.
+    if (target.charCodeAt(0) !== 47) {
+      const origin = ABSOLUTE_FORM.exec(target);
+      if (origin) target = `/${target.slice(origin[0].length).replace(/^\//, '')}`;
+    }
     const q = target.search(/[?#]/);
     const raw = q < 0 ? target : target.slice(0, q);
     const verb = method.toUpperCase();

@@ -16,6 +16,15 @@ function firstForwarded(value: string | string[] | undefined): string | undefine
   return v?.split(',')[0]?.trim() || undefined;
 }
 
+/**
+ * The client address a trusted proxy appended: the LAST `X-Forwarded-For` entry. Earlier entries
+ * are whatever the client sent, so taking the first would let a client pick its own rate-limit key.
+ */
+function lastForwarded(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value.join(',') : value;
+  return v?.split(',').pop()?.trim() || undefined;
+}
+
 /** Wraps a Node `IncomingMessage` as the engine's framework-neutral request. Cheap: nothing is read eagerly. */
 export function fromNodeRequest(req: IncomingMessage, options: NodeRequestOptions = {}): MppRequest {
   const h = req.headers;
@@ -44,6 +53,6 @@ export function fromNodeRequest(req: IncomingMessage, options: NodeRequestOption
     body: () => readNodeBody(req, options.maxBodyBytes ?? 1024 * 1024),
     protocol: forwardedProto === 'https' || (!forwardedProto && encrypted) ? 'https' : 'http',
     host: (trust ? firstForwarded(h['x-forwarded-host']) : undefined) ?? h.host ?? '',
-    remoteAddress: (trust ? firstForwarded(h['x-forwarded-for']) : undefined) ?? req.socket?.remoteAddress,
+    remoteAddress: (trust ? lastForwarded(h['x-forwarded-for']) : undefined) ?? req.socket?.remoteAddress,
   };
 }

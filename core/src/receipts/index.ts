@@ -18,4 +18,4 @@ export {
   verifyReceipt,
 } from './jws.js';
 export { buildJwks, generateSigningKey, importSigningKey, JWS_ALG, type SigningKey } from './keys.js';
-export { type RemoteJwksOptions, remoteJwks } from './remote-jwks.js';
+export { type RemoteJwksOptions, reloadingKeySet, remoteJwks } from './remote-jwks.js';

@@ -9,6 +9,7 @@ import {
   importSigningKey,
   RECEIPT_TYP,
   type ReceiptClaims,
+  reloadingKeySet,
   remoteJwks,
   signGrant,
   signReceipt,
@@ -130,5 +131,60 @@ describe('remote JWKS cache', () => {
       });
     }
     expect(fetches - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('reloading key set', () => {
+  const counted = (docs: () => { keys: readonly unknown[] }) => {
+    const source = { loads: 0, down: false };
+    const load = async () => {
+      source.loads++;
+      if (source.down) throw new Error('JWKS source down');
+      return docs();
+    };
+    return { source, load };
+  };
+
+  it('a key rotated a moment after a load verifies at once: it waits out the cool-down for one reload', async () => {
+    const k1 = await generateSigningKey('r1');
+    const k2 = await generateSigningKey('r2');
+    let keys = [k1.publicJwk];
+    const { source, load } = counted(() => buildJwks(keys));
+    const set = reloadingKeySet(load);
+    await verifyReceipt(await signReceipt(claims, k1, opts), set);
+    keys = [k2.publicJwk, k1.publicJwk];
+    const fresh = await signReceipt(claims, k2, opts);
+    // Several at once, all within the cool-down of the first load: one reload serves them all.
+    await Promise.all(Array.from({ length: 5 }, () => verifyReceipt(fresh, set)));
+    expect(source.loads).toBe(2);
+  });
+
+  it('forged kids: refused, with at most one reload per cool-down however many arrive', async () => {
+    const k1 = await generateSigningKey('f1');
+    const { source, load } = counted(() => buildJwks([k1.publicJwk]));
+    const set = reloadingKeySet(load, { cooldownMs: 60_000 });
+    await verifyReceipt(await signReceipt(claims, k1, opts), set);
+    const forged = await signReceipt(claims, await generateSigningKey('forged'), opts);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => verifyReceipt(forged, set)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(source.loads).toBe(1);
+  });
+
+  it('stale keys keep serving while the source is down', async () => {
+    const k1 = await generateSigningKey('s1');
+    const { source, load } = counted(() => buildJwks([k1.publicJwk]));
+    const set = reloadingKeySet(load, { cacheMaxAgeMs: 0, cooldownMs: 0 });
+    await verifyReceipt(await signReceipt(claims, k1, opts), set);
+    source.down = true;
+    for (let i = 0; i < 3; i++) await verifyReceipt(await signReceipt(claims, k1, opts), set);
+    expect(source.loads).toBeGreaterThan(1); // it kept trying in the background
+  });
+
+  it('a source that cannot be loaded at all is an error, not a hang', async () => {
+    const { source, load } = counted(() => ({ keys: [] }));
+    source.down = true;
+    const set = reloadingKeySet(load);
+    const k1 = await generateSigningKey('d1');
+    await expect(verifyReceipt(await signReceipt(claims, k1, opts), set)).rejects.toThrow();
   });
 });
