@@ -1,6 +1,6 @@
 import { type MerchantRegistration, merchantIdFor } from '@hit-pay/mpp';
 import { MppError } from '@hit-pay/mpp/protocol';
-import { createHitPayClient, type HitPayClient } from './hitpay/index.js';
+import { createHitPayClient, type HitPayClient, HitPayError } from './hitpay/index.js';
 import type { SealedBox } from './keys/sealed-box.js';
 import type { ResolvedBrokerOptions } from './options.js';
 import type { Database } from './storage/database.js';
@@ -90,6 +90,30 @@ export class Merchants {
     );
     this.cache.delete(id);
     return { merchantId: id };
+  }
+
+  /**
+   * Proves that HitPay accepts an API key (one cheap authenticated read) before a NEW merchant is
+   * stored over HTTP: registration is open to any bearer, and made-up keys must not add merchants
+   * (rows, rate-limit budgets, salts tried on the shared webhook URL). `unauthorized` when refused.
+   */
+  async verifyKey(apiKey: string, hitpayBaseUrl: string): Promise<void> {
+    const h = this.options.hitpay;
+    const client = createHitPayClient({
+      apiKey,
+      baseUrl: hitpayBaseUrl,
+      ...(h.timeoutMs !== undefined ? { timeoutMs: h.timeoutMs } : {}),
+      ...(h.retries !== undefined ? { retries: h.retries } : {}),
+      ...(h.retryBaseDelayMs !== undefined ? { retryBaseDelayMs: h.retryBaseDelayMs } : {}),
+      ...(h.fetch !== undefined ? { fetch: h.fetch } : {}),
+    });
+    try {
+      await client.listPaymentRequests({ per_page: 1 });
+    } catch (error) {
+      if (error instanceof HitPayError && (error.hitpayStatus === 401 || error.hitpayStatus === 403))
+        throw new MppError('unauthorized', 'HitPay does not accept this API key');
+      throw error;
+    }
   }
 
   /** The merchant, or undefined when not registered. */

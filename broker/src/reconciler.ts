@@ -230,7 +230,9 @@ export class Reconciler {
       for (const c of charges.filter((x) => x.status === 'unknown')) {
         if (happened > 0) {
           happened--;
-          if (!c.payment_id) {
+          const paymentId =
+            c.payment_id ?? (await this.savedCharges.claimSeenPayment(c, m.recurring_billing_id));
+          if (!paymentId) {
             this.options.logger.error(
               { savedChargeId: c.id },
               'saved charge went through at HitPay but its payment id is unknown; waiting for charge.created',
@@ -243,7 +245,7 @@ export class Reconciler {
           );
           if (moved.rowCount > 0) {
             r.savedResolved++;
-            await this.refunds.refundSavedCharge({ ...c, status: 'refunding' }, true);
+            await this.refunds.refundSavedCharge({ ...c, payment_id: paymentId, status: 'refunding' }, true);
           }
         } else {
           await this.savedCharges.undo(c.id);
@@ -285,5 +287,6 @@ export class Reconciler {
     const day = 86_400_000;
     await this.limiter.prune(this.now - day);
     await this.db.query('DELETE FROM webhook_events WHERE received_at < $1', [new Date(this.now - 30 * day)]);
+    await this.db.query('DELETE FROM saved_payments WHERE seen_at < $1', [new Date(this.now - 30 * day)]);
   }
 }

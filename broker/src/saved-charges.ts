@@ -154,11 +154,22 @@ export class SavedCharges {
     }
     const paidAt = new Date(this.options.now());
     // Recorded before signing: a charge that happened must never be lost, whatever fails next.
-    await this.db.query(
+    // `unknown` too: a reservation can time out while HitPay is slow, and this answer is authoritative.
+    const recorded = await this.db.query(
       `UPDATE saved_charges SET status = 'paid', payment_id = $2, paid_at = $3, updated_at = $3
-       WHERE id = $1 AND status = 'reserved'`,
+       WHERE id = $1 AND status IN ('reserved', 'unknown')`,
       [id, result.payment_id, paidAt],
     );
+    if (recorded.rowCount === 0) {
+      // The reconciler settled it first (refunding it, or judging it failed): no delivery.
+      this.options.logger.error(
+        { savedChargeId: id, paymentId: result.payment_id },
+        'HitPay confirmed a saved charge the reconciler had already settled; check it against HitPay',
+      );
+      throw new MppError('service-unavailable', 'The charge was settled while HitPay answered; retry', {
+        retryAfter: 5,
+      });
+    }
     let receiptJws: string;
     try {
       receiptJws = await this.signer.receipt(
@@ -231,22 +242,35 @@ export class SavedCharges {
   }
 
   /**
-   * Learns the HitPay payment id of a charge whose answer was lost, from `charge.created`: the
-   * oldest unresolved charge of that saved method with the same amount and no payment id yet.
+   * Learns the HitPay payment id of a charge whose answer was lost, from `charge.created`, which
+   * names the wallet and the amount but no charge of ours. The id goes to the one unresolved charge
+   * of that wallet with that amount and no payment id, `reserved` ones included (the webhook often
+   * beats the answer it duplicates). With several candidates it is not guessed — a wrong guess
+   * would take another charge's id — but kept in `saved_payments` for the reconciler
+   * ({@link SavedCharges.claimSeenPayment}), once every answer still in flight has arrived.
    */
   async notePayment(
     merchantId: string,
     recurringBillingId: string,
     payment: { id: string; amount: string | number; currency: string },
   ): Promise<void> {
+    const minor = hitpayMinor(payment.amount, payment.currency);
+    if (minor === undefined) return;
+    await this.db.query(
+      `INSERT INTO saved_payments (payment_id, merchant_id, recurring_billing_id, amount, seen_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (payment_id) DO NOTHING`,
+      [payment.id, merchantId, recurringBillingId, minor, new Date(this.options.now())],
+    );
     const { rows } = await this.db.query<SavedChargeRow>(
       `SELECT c.* FROM saved_charges c JOIN saved_methods m ON m.id = c.saved_method_id
-       WHERE m.merchant_id = $1 AND m.recurring_billing_id = $2 AND c.status = 'unknown' AND c.payment_id IS NULL
+       WHERE m.merchant_id = $1 AND m.recurring_billing_id = $2 AND c.status IN ('unknown', 'reserved')
+         AND c.payment_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM saved_charges k WHERE k.payment_id = $3)
        ORDER BY c.created_at LIMIT 10`,
       [merchantId, recurringBillingId, payment.id],
     );
-    const match = rows.find((r) => hitpayMinor(payment.amount, r.currency) === String(r.amount));
+    const same = rows.filter((r) => hitpayMinor(payment.amount, r.currency) === String(r.amount));
+    const match = same.length === 1 ? same[0] : undefined;
     if (!match) return;
     await this.db
       .query('UPDATE saved_charges SET payment_id = $2 WHERE id = $1 AND payment_id IS NULL', [
@@ -256,5 +280,24 @@ export class SavedCharges {
       .catch((error: unknown) => {
         if (!isSqlError(error, '23505')) throw error;
       });
+  }
+
+  /**
+   * Gives a charge that happened at HitPay but whose payment id was never learned a payment seen
+   * in `charge.created` for its wallet and amount that no charge holds. The reconciler calls it
+   * only when none of the wallet's charges is still in flight, so every other charge that has an
+   * id has it; payments of one wallet and one amount are interchangeable for a refund.
+   */
+  async claimSeenPayment(charge: SavedChargeRow, recurringBillingId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ payment_id: string }>(
+      `UPDATE saved_charges SET payment_id = (
+         SELECT p.payment_id FROM saved_payments p
+         WHERE p.merchant_id = $2 AND p.recurring_billing_id = $3 AND p.amount = $4
+           AND NOT EXISTS (SELECT 1 FROM saved_charges k WHERE k.payment_id = p.payment_id)
+         ORDER BY p.seen_at LIMIT 1)
+       WHERE id = $1 AND payment_id IS NULL RETURNING payment_id`,
+      [charge.id, charge.merchant_id, recurringBillingId, String(charge.amount)],
+    );
+    return rows[0]?.payment_id ?? undefined;
   }
 }

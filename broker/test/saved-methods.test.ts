@@ -268,6 +268,54 @@ describe.each(backends('saved'))('saved methods on $name', (backend: Backend) =>
     expect((await w.broker.reconcile()).savedResolved).toBe(0);
   });
 
+  it('a charge.created two in-flight charges could own is kept, not guessed; the reconciler gives it to the lost one', async () => {
+    const g = await activeGrant();
+    const refunds = w.sandbox.stats.created.refunds;
+    // A: charged, but the answer is lost (500) and its charge.created comes late (300 ms).
+    w.sandbox.addFault({
+      method: 'POST',
+      path: '/v1/charge/recurring-billing/*',
+      fault: 'error-after=500, webhook-delay=300',
+      count: 1,
+    });
+    const a = await pay('/saved/race-a', g.challenge, g.grant);
+    expect(a.status).toBe(503);
+    // B: charged at once (its charge.created leaves at once), answered 1 s later. Both webhooks
+    // arrive while A is unknown and B reserved: either could own them by wallet and amount.
+    w.sandbox.addFault({
+      method: 'POST',
+      path: '/v1/charge/recurring-billing/*',
+      fault: 'latency-after=1000',
+      count: 1,
+    });
+    const b = await pay('/saved/race-b', g.challenge, g.grant);
+    expect(b.status).toBe(200);
+    await w.sandbox.webhooksIdle();
+    const charges = async () =>
+      (
+        await w.broker.database.query<{ status: string; payment_id: string | null }>(
+          'SELECT status, payment_id FROM saved_charges WHERE saved_method_id = $1 ORDER BY created_at',
+          [g.id],
+        )
+      ).rows;
+    const [ra, rb] = await charges();
+    expect(ra).toMatchObject({ status: 'unknown', payment_id: null });
+    expect(rb).toMatchObject({ status: 'paid', payment_id: expect.any(String) });
+    // A's payment was seen but given to no one.
+    const seen = await w.broker.database.query<{ payment_id: string }>(
+      `SELECT payment_id FROM saved_payments p WHERE recurring_billing_id = $1
+         AND NOT EXISTS (SELECT 1 FROM saved_charges k WHERE k.payment_id = p.payment_id)`,
+      [(await method(g.id)).recurring_billing_id],
+    );
+    expect(seen.rows).toHaveLength(1);
+    const report = await w.broker.reconcile();
+    expect(report.savedResolved).toBe(1);
+    expect(w.sandbox.stats.created.refunds - refunds).toBe(1);
+    const [after] = await charges();
+    expect(after).toMatchObject({ status: 'refunded', payment_id: seen.rows[0]!.payment_id });
+    expect(await method(g.id)).toMatchObject({ used_amount: '50', use_count: 1 });
+  });
+
   it('a wallet detached at HitPay ends the grant', async () => {
     const g = await activeGrant();
     const rb = (await method(g.id)).recurring_billing_id;

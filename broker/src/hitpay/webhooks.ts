@@ -151,7 +151,14 @@ export function parseWebhookV2(
   const body = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const object = header(headers.eventObject);
   const type = header(headers.eventType);
-  const name = object && type ? `${object}.${type}` : typeof body.event === 'string' ? body.event : null;
+  // The headers are not signed; the body is. A body that names its event (the envelope's `event`)
+  // is believed over the headers, and headers naming another event are refused: otherwise a captured
+  // `method_attached` body replayed as `method_detached` would end an active saved method.
+  const signed = typeof body.event === 'string' ? body.event : null;
+  const unsigned = object && type ? `${object}.${type}` : null;
+  if (signed !== null && unsigned !== null && signed !== unsigned)
+    throw new MppError('bad-request', 'HitPay webhook headers name another event than its signed body');
+  const name = signed ?? unsigned;
   const fit = <T>(
     schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
     value: unknown,

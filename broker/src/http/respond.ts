@@ -22,9 +22,11 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export function problem(error: MppError, headers: Record<string, string> = {}): Response {
   const body = error.toProblem();
   const extra: Record<string, string> = { ...headers };
-  if (error.retryAfter !== undefined) {
-    body.retryAfter = error.retryAfter;
-    extra['retry-after'] = String(Math.ceil(error.retryAfter));
+  // A 503 (HitPay or the database down) always says when to come back.
+  const retryAfter = error.retryAfter ?? (error.status === 503 ? 2 : undefined);
+  if (retryAfter !== undefined) {
+    body.retryAfter = retryAfter;
+    extra['retry-after'] = String(Math.ceil(retryAfter));
   }
   if (error.code === 'unauthorized') extra['www-authenticate'] ??= 'Bearer';
   return new Response(JSON.stringify(body), {

@@ -210,11 +210,13 @@ const routes: Route[] = [
     pattern: /^\/v1\/merchants\/self$/,
     access: 'server',
     async handler(s, c) {
-      const { apiKey } = await authenticate(s, c.request);
+      const { apiKey, merchant } = await authenticate(s, c.request);
       const body = await readJson(c.request, merchantBody, s.options.maxBodyBytes);
       const base = body.hitpay_base_url.replace(/\/+$/, '');
       if (!s.options.hitpayBaseUrls.includes(base))
         throw new MppError('forbidden', 'hitpay_base_url is not one this broker may call');
+      // A new merchant only with a key HitPay accepts; a known one already proved its key.
+      if (!merchant) await s.merchants.verifyKey(apiKey, base);
       const r = await s.merchants.register({
         apiKey,
         webhookSalt: body.webhook_salt,

@@ -10,7 +10,7 @@ export interface StartBrokerOptions extends BrokerOptions {
   port?: number;
   /** Interface to listen on. Default `127.0.0.1` (put a TLS proxy in front for HitPay's webhooks). */
   host?: string;
-  /** Read the client address from `X-Forwarded-For` (behind a proxy you trust). Default false. */
+  /** Read the client address from the last `X-Forwarded-For` entry (behind a proxy you trust). Default false. */
   trustProxy?: boolean;
   /** How long shutdown waits for requests in flight (default 10 000 ms). */
   shutdownTimeoutMs?: number;
@@ -73,9 +73,10 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
+    // The entry the trusted proxy appended is the last one; earlier ones are the client's to invent.
     const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress ?? undefined;
 }

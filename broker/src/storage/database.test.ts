@@ -25,7 +25,7 @@ describe.each(backends)('storage on %s', (name, open) => {
 
   it('migrates once, idempotently', async () => {
     db = await open();
-    expect(await migrate(db)).toEqual([1, 2, 3]);
+    expect(await migrate(db)).toEqual([1, 2, 3, 4]);
     expect(await migrate(db)).toEqual([]);
   });
   it('returns int8 as strings and rolls back a failed transaction', async () => {

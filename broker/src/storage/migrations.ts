@@ -163,6 +163,23 @@ CREATE TABLE broker_meta (
     // lapsed must not settle a later redemption of the same charge.
     sql: `ALTER TABLE charges ADD COLUMN lease_id text;`,
   },
+  {
+    version: 4,
+    name: 'saved-method payments seen',
+    // HitPay's charge.created names no charge of ours, only the recurring billing and the amount.
+    // When two charges of one wallet could own it, it is kept here instead of guessed, and the
+    // reconciler hands it to a charge whose answer was lost (same wallet, same amount).
+    sql: `
+CREATE TABLE saved_payments (
+  payment_id           text PRIMARY KEY,
+  merchant_id          text NOT NULL,
+  recurring_billing_id text NOT NULL,
+  amount               bigint NOT NULL,
+  seen_at              timestamptz NOT NULL
+);
+CREATE INDEX saved_payments_billing_idx ON saved_payments (merchant_id, recurring_billing_id, amount);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied. Safe to call from several instances at once. */
