@@ -91,7 +91,7 @@ describe.concurrent('mpp test passes every example API', () => {
     }
   });
 
-    it('a hitpay-save route: no failures; its hyphenated method name is reported as an R6 warning', async () => {
+  it('a hitpay-save route: no failures; its hyphenated method name is reported as an R6 warning', async () => {
     const w = await startWorld(EXAMPLES.express!);
     worlds.push(w);
     const report = await runSuite({

@@ -88,7 +88,7 @@ describe.skipIf(!haveChromium)('browser paywall (Debian Chromium)', () => {
     const qr = page.locator('#qr img');
     await qr.waitFor({ state: 'visible' });
     await page.waitForFunction(
-      () => (document.querySelector('#qr img') as HTMLImageElement | null)?.naturalWidth! > 0,
+      () => ((document.querySelector('#qr img') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0,
     );
     expect(await page.locator('#price').innerText()).toBe('SGD 1.00');
     expect(await page.locator('#description').innerText()).toBe('Forecast');
