@@ -84,7 +84,7 @@ describe("merchant A's key at a broker shared with merchant B", () => {
       payment_request_id: view.payment_request_id,
     };
     const stolen = await call(A, 'POST', `/v1/charges/${c.id}/verify`, verify);
-    expect(stolen.status).toBe(402); // A has no such charge: "not paid yet"
+    expect(stolen.status).toBe(409); // A has no such charge: "not paid yet"
     expect((await stolen.json()).type).toMatch(/payment-action-required$/);
     for (const action of ['commit', 'release']) {
       const res = await call(A, 'POST', `/v1/charges/${c.id}/${action}`, { lease_id: 'guess' });
@@ -116,7 +116,7 @@ describe("merchant A's key at a broker shared with merchant B", () => {
       realm: 'api.b.example',
     };
     const res = await call(A, 'POST', `/v1/saved-payment-methods/${g.id}/charges`, input);
-    expect(res.status).toBe(402);
+    expect(res.status).toBe(400);
     expect((await res.json()).type).toMatch(/grant-invalid$/);
     expect(sandbox.stats.created.charges).toBe(before);
     const own = await call(B, 'POST', `/v1/saved-payment-methods/${g.id}/charges`, {

@@ -18,9 +18,21 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   });
 }
 
+/**
+ * The broker's status for an error. Its API is not a protected resource and has no challenge to
+ * offer, and a 402 without one breaks the Payment scheme (R2): payment problems keep their type
+ * (which is what clients read) but answer 409 while the payment is pending and 400 otherwise.
+ */
+function brokerStatus(error: MppError): number {
+  if (error.status !== 402) return error.status;
+  return error.code === 'payment-action-required' ? 409 : 400;
+}
+
 /** The RFC 9457 answer of an error, with `Retry-After` and the `retryAfter` extension when set. */
 export function problem(error: MppError, headers: Record<string, string> = {}): Response {
   const body = error.toProblem();
+  const status = brokerStatus(error);
+  body.status = status;
   const extra: Record<string, string> = { ...headers };
   // A 503 (HitPay or the database down) always says when to come back.
   const retryAfter = error.retryAfter ?? (error.status === 503 ? 2 : undefined);
@@ -30,8 +42,9 @@ export function problem(error: MppError, headers: Record<string, string> = {}): 
   }
   if (error.code === 'unauthorized') extra['www-authenticate'] ??= 'Bearer';
   return new Response(JSON.stringify(body), {
-    status: error.status,
+    status,
     headers: { 'content-type': PROBLEM_JSON, 'cache-control': 'no-store', ...extra },
+
   });
 }
 

@@ -359,7 +359,7 @@ export function createRouter(s: RouteServices): (request: Request) => Promise<Re
           'broker request failed',
         );
       }
-      // CORS on errors too: a cross-origin agent must be able to read why (429, 402…).
+      // CORS on errors too: a cross-origin agent must be able to read why (429, 409…).
       return problem(error, CORS_HEADERS);
     }
   };
