@@ -277,7 +277,6 @@ describe('malformed input gets a clear 4xx', () => {
           });
           await res.arrayBuffer();
           return res.status < 500 && res.status !== 402;
-
         },
       ),
       { numRuns: 150 },

@@ -44,7 +44,6 @@ export function problem(error: MppError, headers: Record<string, string> = {}): 
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': PROBLEM_JSON, 'cache-control': 'no-store', ...extra },
-
   });
 }
 
