@@ -116,9 +116,24 @@ export class Redemptions {
         return new MppError('invalid-challenge', 'This payment was already redeemed');
       case 'failed':
         return new MppError('verification-failed', 'The payment failed; request a fresh challenge');
-      default:
+      default: {
+        // A payment HitPay reported for another amount is refunded, never redeemed: say which way
+        // it missed (R30), since the payer can do nothing about an expiry they did not cause.
+        const paid = row.paid_amount === null ? undefined : BigInt(row.paid_amount);
+        const price = BigInt(String(row.amount));
+        if (paid !== undefined && paid < price)
+          return new MppError(
+            'payment-insufficient',
+            `HitPay reported ${paid} of the ${price} minor units asked; the payment is refunded`,
+          );
+        if (paid !== undefined && paid !== price)
+          return new MppError(
+            'verification-failed',
+            'HitPay reported another amount than the price; the payment is refunded',
+          );
         // paid but past the grace, expired, refunding, refunded
         return new MppError('payment-expired', 'The challenge expired before the payment was redeemed');
+      }
     }
   }
 

@@ -8,7 +8,7 @@ import { type Sandbox, signV1, signV2, startSandbox } from '@hit-pay/mpp-sandbox
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../src/index.js';
-import { makeChallenge, SECRET, testClock } from './support.js';
+import { boundHash, makeChallenge, SECRET, testClock } from './support.js';
 
 const KEY = 'test_robust';
 const CHALLENGE_SECRET = 'robust-challenge-secret-robust-challenge';
@@ -369,6 +369,54 @@ describe('webhooks', () => {
     const v1Genuine = await v1(signV1(fields, sandbox.business(KEY).salt));
     expect(v1Genuine.status).toBe(200);
     expect(await status(c.id)).toBe('paid');
+  });
+
+  it('a payment HitPay reports for less is refused as payment-insufficient, for more as verification-failed; both refunded (R30)', async () => {
+    const outcomes: Record<string, unknown> = {};
+    for (const [label, amount] of [
+      ['less', '0.50'],
+      ['more', '2.00'],
+    ] as const) {
+      const c = challenge();
+      const view = await openDirect(c);
+      const body = JSON.stringify({
+        id: view.payment_request_id,
+        status: 'completed',
+        amount,
+        currency: 'sgd',
+        reference_number: c.id,
+        payments: [{ id: `pay-${label}`, status: 'succeeded', amount, currency: 'sgd' }],
+      });
+      const res = await fetch(`${base}/v1/webhook/hitpay`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'hitpay-signature': signV2(body, webhookSalt),
+          'hitpay-event-object': 'payment_request',
+          'hitpay-event-type': 'completed',
+        },
+        body,
+      });
+      expect(await res.json()).toMatchObject({ received: true });
+      expect(await status(c.id)).toBe('refunding');
+      const refused = await running.broker
+        .redeemCharge({
+          merchantId,
+          chargeId: c.id,
+          challenge: c as never,
+          amount: '100',
+          currency: 'sgd',
+          requestHash: boundHash(c),
+          paymentRequestId: view.payment_request_id,
+          leaseMs: 60_000,
+        })
+        .then(
+          () => 'redeemed',
+          (error: { code: string }) => error.code,
+        );
+      outcomes[label] = refused;
+    }
+    expect(outcomes).toEqual({ less: 'payment-insufficient', more: 'verification-failed' });
   });
 
   it('a webhook for a charge this broker never saw is acknowledged and ignored', async () => {
