@@ -119,8 +119,8 @@ export class Redemptions {
       default: {
         // A payment HitPay reported for another amount is refunded, never redeemed: say which way
         // it missed (R30), since the payer can do nothing about an expiry they did not cause.
-        const paid = row.paid_amount === null ? undefined : BigInt(row.paid_amount);
-        const price = BigInt(String(row.amount));
+        const paid = row?.paid_amount == null ? undefined : BigInt(row.paid_amount);
+        const price = BigInt(String(row?.amount ?? 0));
         if (paid !== undefined && paid < price)
           return new MppError(
             'payment-insufficient',

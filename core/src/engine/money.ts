@@ -82,3 +82,20 @@ export function toMajorUnits(minor: string | bigint, currency: string): string {
 export function displayAmount(minor: string, currency: string): string {
   return `${currency.toUpperCase()} ${toMajorUnits(minor, currency)}`;
 }
+
+/**
+ * Longest `description` a price may carry. It travels twice — as the challenge's `description` and
+ * inside its base64url `request` — and the whole challenge should stay under 8 KB (R12) even in
+ * three-byte UTF-8, with room left for the other methods' challenges in the same header.
+ */
+export const MAX_DESCRIPTION_LENGTH = 512;
+/** Longest `externalId` a price may carry (it travels inside `request`). */
+export const MAX_EXTERNAL_ID_LENGTH = 128;
+
+/** A price's free text, checked against its limit: a string of at most `max` characters. */
+export function priceText(name: 'description' | 'externalId', value: unknown): string {
+  const max = name === 'description' ? MAX_DESCRIPTION_LENGTH : MAX_EXTERNAL_ID_LENGTH;
+  if (typeof value !== 'string' || value.length > max)
+    throw new MppError('bad-request', `Price ${name} must be a string of at most ${max} characters`);
+  return value;
+}

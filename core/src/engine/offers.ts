@@ -177,7 +177,10 @@ export function issueChallenge(
     expires: formatTimestamp(now + opts.expiresInMs),
   };
   if (offer.digest !== undefined) c.digest = offer.digest;
-  if (offer.description !== undefined && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(offer.description)) {
+  // The `description` parameter is sent only when it is printable ASCII: a header field carries
+  // bytes, not text (Fetch and Node refuse characters above U+00FF, and Latin-1 bytes would be
+  // misread as UTF-8). Any other description still reaches the payer, UTF-8 inside `request`.
+  if (offer.description !== undefined && /^[\u0020-\u007e]*$/.test(offer.description)) {
     c.description = offer.description;
   }
   if (offer.requestHash !== undefined) c.opaque = requestOpaque(offer.requestHash, opts.challengeNonce);

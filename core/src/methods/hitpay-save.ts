@@ -6,7 +6,7 @@ import type {
   RequestObject,
   Verification,
 } from '../engine/method.js';
-import { displayAmount, toMinorUnits } from '../engine/money.js';
+import { displayAmount, MAX_DESCRIPTION_LENGTH, toMinorUnits } from '../engine/money.js';
 import type { MppRequest, RouteConfig, SavedMethodTerms } from '../engine/types.js';
 import { MppConfigError, MppError } from '../protocol/errors.js';
 import { verifyGrant } from '../receipts/jws.js';
@@ -51,6 +51,16 @@ function compileTerms(t: SavedMethodTerms): CompiledTerms {
         `"${r}" cannot be saved for ${currency.toUpperCase()}`,
       );
     }
+  }
+  if (
+    t.description !== undefined &&
+    (typeof t.description !== 'string' || t.description.length > MAX_DESCRIPTION_LENGTH)
+  ) {
+    throw new MppConfigError(
+      pkg,
+      'savedMethod.description',
+      `must be a string of at most ${MAX_DESCRIPTION_LENGTH} characters`,
+    );
   }
   return {
     currency,

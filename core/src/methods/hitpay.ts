@@ -5,7 +5,7 @@ import type {
   RequestObject,
   Verification,
 } from '../engine/method.js';
-import { displayAmount, toMinorUnits } from '../engine/money.js';
+import { displayAmount, priceText, toMinorUnits } from '../engine/money.js';
 import type { Price, RouteConfig } from '../engine/types.js';
 import { MppConfigError, MppError } from '../protocol/errors.js';
 import type { Broker } from './broker-api.js';
@@ -47,8 +47,8 @@ function chargeRequest(
   const r = rails ?? DEFAULT_ONE_TIME_RAILS[currency];
   if (r && r.length > 0) methodDetails.rails = [...r];
   const out: RequestObject = { amount, currency, methodDetails };
-  if (price.description !== undefined) out.description = price.description;
-  if (price.externalId !== undefined) out.externalId = price.externalId;
+  if (price.description !== undefined) out.description = priceText('description', price.description);
+  if (price.externalId !== undefined) out.externalId = priceText('externalId', price.externalId);
   return out;
 }
 

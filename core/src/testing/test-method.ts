@@ -5,7 +5,7 @@ import type {
   Verification,
   VerifyContext,
 } from '../engine/method.js';
-import { toMinorUnits } from '../engine/money.js';
+import { priceText, toMinorUnits } from '../engine/money.js';
 import type { Price, RouteConfig } from '../engine/types.js';
 import { MppError } from '../protocol/errors.js';
 
@@ -46,8 +46,8 @@ export function testMethod(
       currency: p.currency.toLowerCase(),
       recipient,
     };
-    if (p.description !== undefined) out.description = p.description;
-    if (p.externalId !== undefined) out.externalId = p.externalId;
+    if (p.description !== undefined) out.description = priceText('description', p.description);
+    if (p.externalId !== undefined) out.externalId = priceText('externalId', p.externalId);
     return out;
   }
 
