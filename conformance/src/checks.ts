@@ -9,6 +9,7 @@ import {
 import { expect } from 'vitest';
 import { CONFORMANCE_REALM, CONFORMANCE_SECRET } from './context.js';
 import type { RawResponse } from './http-client.js';
+import { FAILING_HANDLERS, PROTECTED_ROUTES, type ProtectedRoute, RESOURCE_MARKER } from './routes.js';
 
 /** The Payment challenges of a response, one per `WWW-Authenticate` line that holds any. */
 export function challengesOf(res: RawResponse): Challenge[] {
@@ -92,5 +93,82 @@ export function checkInvariants(res: RawResponse, credential: string | undefined
   const token = credential?.replace(/^payment\s+/i, '');
   if (token && token.length >= 16) {
     expect(text.includes(token), 'the credential never shows up in a response (R48)').toBe(false);
+  }
+}
+
+const ROUTE_PATTERNS = (Object.keys(PROTECTED_ROUTES) as ProtectedRoute[]).map((key) => {
+  const [method, path] = key.split(' ') as [string, string];
+  return { key, method, pattern: new RegExp(`^${path.replace(/:\w+/g, '[A-Za-z0-9_-]+')}$`) };
+});
+
+/**
+ * The protected route of the standard app a request target names plainly — only letters, digits,
+ * `-`, `_` between single slashes, so no framework could route it anywhere else — or undefined
+ * (bypass attempts, mounted routes, free routes). HEAD names its GET route; the query is ignored.
+ */
+export function protectedRouteOf(method: string, target: string): ProtectedRoute | undefined {
+  const path = target.split('?', 1)[0]!;
+  if (!/^(\/[A-Za-z0-9_-]+)+$/.test(path)) return undefined;
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  return ROUTE_PATTERNS.find((r) => r.method === wanted && r.pattern.test(path))?.key;
+}
+
+/** The request side of a response, for {@link checkResourceBoundary}. */
+export interface Exchange {
+  readonly method: string;
+  /** The raw request target. */
+  readonly path: string;
+  /** How many times the named route's handler ran while this step was answered. */
+  readonly handlerRuns: number;
+}
+
+/**
+ * R46: a failure never returns any part of the protected resource. The standard app's handlers
+ * mark their resource with {@link RESOURCE_MARKER}, so:
+ * - no 4xx/5xx carries the marker, in a header or the body (a gate that let the handler run and
+ *   then answered 402 over its output, or appended a problem to partial content, is caught);
+ * - a 4xx/5xx of a protected route that its handler did not answer itself — no handler run, or a
+ *   route whose handler only ever succeeds — is a problem document stating its status (a 402 may
+ *   instead be the paywall's HTML page), never the framework's or the handler's own output;
+ * - a 2xx with a body from a protected route does carry the marker, so the checks above are never
+ *   vacuous (a fixture that forgot it fails here).
+ */
+export function checkResourceBoundary(res: RawResponse, exchange: Exchange): void {
+  const route = protectedRouteOf(exchange.method, exchange.path);
+  const body = res.body.toString('latin1');
+  if (res.status >= 400) {
+    const text = res.lines.map(([n, v]) => `${n}: ${v}`).join('\n') + body;
+    expect(text.includes(RESOURCE_MARKER), 'a failure carries no part of the protected resource (R46)').toBe(
+      false,
+    );
+    const answeredByHandler =
+      exchange.handlerRuns > 0 && route !== undefined && FAILING_HANDLERS.includes(route);
+    if (route === undefined || answeredByHandler) return;
+    const type = res.header('content-type') ?? '';
+    if (res.status === 402 && /^text\/html/i.test(type)) return;
+    expect(type, 'a refusal of a protected route is a problem document (R46)').toMatch(
+      /^application\/problem\+json/i,
+    );
+    if (exchange.method === 'HEAD') return;
+    let problem: unknown;
+    try {
+      problem = JSON.parse(res.body.toString('utf8'));
+    } catch {
+      problem = undefined;
+    }
+    expect(problem, 'a refusal body is a problem document, not partial content (R46)').toMatchObject({
+      type: expect.any(String),
+      status: res.status,
+    });
+  } else if (
+    res.status >= 200 &&
+    res.status < 300 &&
+    res.status !== 204 &&
+    route &&
+    exchange.method !== 'HEAD'
+  ) {
+    expect(body, `the ${route} resource carries the fixture's marker (R46 relies on it)`).toContain(
+      RESOURCE_MARKER,
+    );
   }
 }

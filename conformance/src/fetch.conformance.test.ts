@@ -7,7 +7,17 @@ import type { Payment } from '@hit-pay/mpp';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { defineConformanceSuite, type FixtureContext, FLAKY_FAILURES, type ProtectedRoute } from './index.js';
+import {
+  API_KEY_HEADER,
+  APP_REFUSALS,
+  type AppRefusal,
+  defineConformanceSuite,
+  type FixtureContext,
+  FLAKY_FAILURES,
+  isAuthenticated,
+  RESOURCE_MARKER as M,
+  type ProtectedRoute,
+} from './index.js';
 
 type Params = Record<string, string>;
 type Handler = (request: Request, params: Params) => Response | Promise<Response>;
@@ -18,24 +28,41 @@ type PaidHandler = (
 
 const text = (body: string, status = 200) =>
   new Response(body, { status, headers: { 'content-type': 'text/plain' } });
+const refuse = (r: AppRefusal) => new Response(r.body, { status: r.status, headers: r.headers });
 
 /** The standard app's handlers in Fetch style, each protected with its route-table price. */
 function standardHandlers(ctx: FixtureContext): Record<string, Handler> {
-  const paid = (key: ProtectedRoute, handler: PaidHandler): Handler => {
-    const protectedHandler = ctx.mpp.protect<{ params: Params }>(ctx.routes[key], (request, c) =>
-      handler(request, { ...c, run: ctx.ran(key) }),
+  // `policy` runs inside the protected handler, after payment and before the route's handler.
+  const paid = (
+    key: ProtectedRoute,
+    handler: PaidHandler,
+    policy?: (request: Request) => Response | undefined,
+  ): Handler => {
+    const protectedHandler = ctx.mpp.protect<{ params: Params }>(
+      ctx.routes[key],
+      (request, c) => policy?.(request) ?? handler(request, { ...c, run: ctx.ran(key) }),
     );
     return (request, params) => protectedHandler(request, { params });
   };
+  // Authentication wraps the protected handler, so it answers before the payment gate is reached.
+  const authenticated =
+    (handler: Handler): Handler =>
+    (request, params) =>
+      isAuthenticated(request.headers.get(API_KEY_HEADER))
+        ? handler(request, params)
+        : refuse(APP_REFUSALS.unauthenticated);
   const order = (key: ProtectedRoute, status: number) =>
     paid(key, async (request, { params }) =>
-      Response.json({ ...(params.id ? { id: params.id } : {}), order: await request.json() }, { status }),
+      Response.json(
+        { ...(params.id ? { id: params.id } : {}), order: await request.json(), resource: M },
+        { status },
+      ),
     );
   const encode = (s: string) => new TextEncoder().encode(s);
   return {
     'GET /paid/:id': paid('GET /paid/:id', (_, { params, payment }) =>
       Response.json(
-        { id: params.id, ...pick(payment) },
+        { id: params.id, ...pick(payment), resource: M },
         {
           headers: {
             'cache-control': 'public, max-age=60',
@@ -45,13 +72,13 @@ function standardHandlers(ctx: FixtureContext): Record<string, Handler> {
         },
       ),
     ),
-    'GET /cheap': paid('GET /cheap', () => Response.json({ cheap: true })),
+    'GET /cheap': paid('GET /cheap', () => Response.json({ cheap: true, resource: M })),
     'POST /orders': order('POST /orders', 201),
     'PUT /orders/:id': order('PUT /orders/:id', 200),
     'PATCH /orders/:id': order('PATCH /orders/:id', 200),
-    'GET /style/json': paid('GET /style/json', () => Response.json({ style: 'json' })),
-    'GET /style/send': paid('GET /style/send', () => text('send')),
-    'GET /style/end': paid('GET /style/end', () => new Response(encode('end'))),
+    'GET /style/json': paid('GET /style/json', () => Response.json({ style: 'json', resource: M })),
+    'GET /style/send': paid('GET /style/send', () => text(`send ${M}`)),
+    'GET /style/end': paid('GET /style/end', () => new Response(encode(`end ${M}`))),
     'GET /style/stream': paid(
       'GET /style/stream',
       () =>
@@ -59,7 +86,7 @@ function standardHandlers(ctx: FixtureContext): Record<string, Handler> {
           new ReadableStream({
             start(controller) {
               controller.enqueue(encode('str'));
-              controller.enqueue(encode('eam'));
+              controller.enqueue(encode(`eam ${M}`));
               controller.close();
             },
           }),
@@ -75,7 +102,16 @@ function standardHandlers(ctx: FixtureContext): Record<string, Handler> {
       throw new Error('handler failed');
     }),
     'GET /fail/flaky': paid('GET /fail/flaky', (_, { run }) =>
-      run > FLAKY_FAILURES ? Response.json({ flaky: 'recovered' }) : text('flaky', 500),
+      run > FLAKY_FAILURES ? Response.json({ flaky: 'recovered', resource: M }) : text('flaky', 500),
+    ),
+    'GET /account/:id': authenticated(
+      paid('GET /account/:id', (_, { params }) => Response.json({ account: params.id, resource: M })),
+    ),
+    'GET /policy/denied': paid('GET /policy/denied', () => refuse(APP_REFUSALS['policy-denied'])),
+    'GET /policy/guarded': paid(
+      'GET /policy/guarded',
+      () => Response.json({ guarded: true, resource: M }),
+      () => refuse(APP_REFUSALS['policy-denied']),
     ),
     'GET /free': () => {
       ctx.ran('GET /free');

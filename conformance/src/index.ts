@@ -12,10 +12,17 @@ export {
 } from './context.js';
 export { expectReadmeSnippet } from './readme.js';
 export {
+  API_KEY,
+  API_KEY_HEADER,
+  APP_REFUSALS,
+  type AppRefusal,
+  FAILING_HANDLERS,
   FLAKY_FAILURES,
   FREE_ROUTES,
+  isAuthenticated,
   PROTECTED_ROUTES,
   type ProtectedRoute,
+  RESOURCE_MARKER,
   ROUTE_KEYS,
   type RouteKey,
 } from './routes.js';

@@ -10,7 +10,7 @@ import {
 } from '@hit-pay/mpp/protocol';
 import type { Sandbox } from '@hit-pay/mpp-sandbox';
 import { expect } from 'vitest';
-import { checkChallenges, checkInvariants } from './checks.js';
+import { checkChallenges, checkInvariants, checkResourceBoundary, protectedRouteOf } from './checks.js';
 import type { ContextState } from './context.js';
 import { checkSignedReceipt, payHitPay, sandboxSince } from './hitpay-profile.js';
 import { type RawRequest, type RawResponse, send } from './http-client.js';
@@ -207,11 +207,16 @@ export async function runScenario(scenario: Scenario, server: Server, state: Con
     const where = `step ${index + 1} (${raw.method} ${raw.path}${step.note ? `: ${step.note}` : ''})`;
     try {
       if (step.advance) state.advance(step.advance);
+      const route = protectedRouteOf(raw.method, raw.path);
+      const runsBefore = route ? (state.runs.get(route) ?? 0) : 0;
       const responses = await Promise.all(Array.from({ length: step.repeat ?? 1 }, () => send(server, raw)));
+      // Handlers count their run before answering, so every run of this step is counted by now.
+      const handlerRuns = route ? (state.runs.get(route) ?? 0) - runsBefore : 0;
       const e = step.expect;
       const challenges: Challenge[] = [];
       for (const res of responses) {
         checkInvariants(res, credential?.value);
+        checkResourceBoundary(res, { method: raw.method, path: raw.path, handlerRuns });
         const got = checkChallenges(res, state.now());
         if (challenges.length === 0) challenges.push(...got);
       }

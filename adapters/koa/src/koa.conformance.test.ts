@@ -5,9 +5,14 @@
 import { Readable } from 'node:stream';
 import type { Payment } from '@hit-pay/mpp';
 import {
+  API_KEY_HEADER,
+  APP_REFUSALS,
+  type AppRefusal,
   defineConformanceSuite,
   type FixtureContext,
   FLAKY_FAILURES,
+  isAuthenticated,
+  RESOURCE_MARKER as M,
   type ProtectedRoute,
 } from '@hit-pay/mpp-conformance';
 import { bodyParser } from '@koa/bodyparser';
@@ -22,6 +27,23 @@ const pick = (p: Payment | undefined) => ({
   reference: p?.reference,
 });
 
+const refuse = (c: Koa.Context, r: AppRefusal) => {
+  c.status = r.status;
+  c.set(r.headers);
+  c.body = r.body;
+};
+
+/** The app's own authentication: `X-Api-Key`, as `Authorization` carries the Payment credential. */
+const requireApiKey: Middleware = async (c, next) => {
+  if (isAuthenticated(c.get(API_KEY_HEADER))) await next();
+  else refuse(c, APP_REFUSALS.unauthenticated);
+};
+
+/** An authorization policy that runs after payment and denies. */
+const denyByPolicy: Middleware = (c) => {
+  refuse(c, APP_REFUSALS['policy-denied']);
+};
+
 function buildApp(ctx: FixtureContext) {
   const routeMap = ctx.variant === 'route-map';
   const app = new Koa();
@@ -35,14 +57,23 @@ function buildApp(ctx: FixtureContext) {
     c.status = 204;
   });
   const mpp = mppKoa(routeMap ? { mpp: ctx.mpp, routes: ctx.routes } : { mpp: ctx.mpp });
+  // Authentication before payment (R18): with the route map the gate is app-level, so the app's
+  // authentication is too, registered ahead of it; on the router it is route middleware before the gate.
+  if (routeMap) app.use((c, next) => (c.path.startsWith('/account/') ? requireApiKey(c, next) : next()));
   app.use(mpp);
   app.use(bodyParser());
   const router = new Router();
-  const on = (key: ProtectedRoute, handler: (c: Koa.Context, run: number) => unknown) => {
+  // `before` runs ahead of the gate (router variant only), `after` between the gate and the handler.
+  const on = (
+    key: ProtectedRoute,
+    handler: (c: Koa.Context, run: number) => unknown,
+    { before = [], after = [] }: { before?: Middleware[]; after?: Middleware[] } = {},
+  ) => {
     const [method, path] = key.split(' ') as [string, string];
-    const gate: Middleware[] = routeMap ? [] : [mpp.protect(ctx.routes[key])];
+    const gate: Middleware[] = routeMap ? [] : [...before, mpp.protect(ctx.routes[key])];
     router.register(path, [method], [
       ...gate,
+      ...after,
       async (c: Koa.Context) => {
         await handler(c, ctx.ran(key));
       },
@@ -55,34 +86,34 @@ function buildApp(ctx: FixtureContext) {
       'x-request-id': `req-${c.params.id}`,
       'access-control-expose-headers': 'X-Request-Id',
     });
-    c.body = { id: c.params.id, ...pick(c.state.mpp) };
+    c.body = { id: c.params.id, ...pick(c.state.mpp), resource: M };
   });
   on('GET /cheap', (c) => {
-    c.body = { cheap: true };
+    c.body = { cheap: true, resource: M };
   });
   on('POST /orders', (c) => {
     c.status = 201;
-    c.body = { order: c.request.body };
+    c.body = { order: c.request.body, resource: M };
   });
   for (const key of ['PUT /orders/:id', 'PATCH /orders/:id'] as const) {
     on(key, (c) => {
-      c.body = { id: c.params.id, order: c.request.body };
+      c.body = { id: c.params.id, order: c.request.body, resource: M };
     });
   }
   on('GET /style/json', (c) => {
-    c.body = { style: 'json' };
+    c.body = { style: 'json', resource: M };
   });
   on('GET /style/send', (c) => {
-    c.body = 'send';
+    c.body = `send ${M}`;
   });
   on('GET /style/end', (c) => {
     // Koa's escape hatch: the handler writes the Node response itself.
     c.respond = false;
     c.res.statusCode = 200;
-    c.res.end('end');
+    c.res.end(`end ${M}`);
   });
   on('GET /style/stream', (c) => {
-    c.body = Readable.from(['str', 'eam']);
+    c.body = Readable.from(['str', `eam ${M}`]);
   });
   on('GET /style/redirect', (c) => {
     c.status = 302;
@@ -99,12 +130,29 @@ function buildApp(ctx: FixtureContext) {
     throw new Error('handler failed');
   });
   on('GET /fail/flaky', (c, run) => {
-    if (run > FLAKY_FAILURES) c.body = { flaky: 'recovered' };
+    if (run > FLAKY_FAILURES) c.body = { flaky: 'recovered', resource: M };
     else {
       c.status = 500;
       c.body = 'flaky';
     }
   });
+  on(
+    'GET /account/:id',
+    (c) => {
+      c.body = { account: c.params.id, resource: M };
+    },
+    { before: [requireApiKey] },
+  );
+  on('GET /policy/denied', (c) => {
+    refuse(c, APP_REFUSALS['policy-denied']);
+  });
+  on(
+    'GET /policy/guarded',
+    (c) => {
+      c.body = { guarded: true, resource: M };
+    },
+    { after: [denyByPolicy] },
+  );
   router.get('/free', (c) => {
     ctx.ran('GET /free');
     c.body = { free: true };

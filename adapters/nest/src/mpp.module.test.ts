@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
 import { createMpp, type Mpp, type Payment } from '@hit-pay/mpp';
 import { formatCredential, parseChallenges } from '@hit-pay/mpp/protocol';
 import { testMethod } from '@hit-pay/mpp/testing';
@@ -6,12 +7,14 @@ import {
   Body,
   type CanActivate,
   Controller,
+  type ExecutionContext,
   Get,
   type INestApplication,
   Inject,
   Injectable,
   Module,
   Post,
+  UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -29,6 +32,32 @@ const method = () => testMethod();
 class DenyGuard implements CanActivate {
   canActivate() {
     return false;
+  }
+}
+
+@Injectable()
+class ApiKeyGuard implements CanActivate {
+  canActivate(context: ExecutionContext) {
+    if (context.switchToHttp().getRequest<IncomingMessage>().headers['x-api-key'] === 'k') return true;
+    throw new UnauthorizedException();
+  }
+}
+
+/** The guard order README's "Guard order" documents, on one handler: decorators apply bottom-up. */
+@Controller('order')
+class GuardOrderController {
+  @Get('auth-below')
+  @MppProtected(price)
+  @UseGuards(ApiKeyGuard)
+  authBelow() {
+    return 'ok';
+  }
+
+  @Get('auth-above')
+  @UseGuards(ApiKeyGuard)
+  @MppProtected(price)
+  authAbove() {
+    return 'ok';
   }
 }
 
@@ -138,6 +167,19 @@ describe.each(['express', 'fastify'])('on platform-%s', (platform) => {
     expect(res.status).toBe(403);
     expect(res.headers['payment-receipt']).toBeUndefined();
     expect(m.stats).toMatchObject({ commits: 0, releases: 1 });
+  });
+
+  it('a guard written below @MppProtected runs before MppGuard, one written above after it (R18)', async () => {
+    const m = method();
+    const imports = [MppModule.forRoot({ methods: [m], secretKey, requireTls: false })];
+    const server = await start(platform, imports, [GuardOrderController]);
+    const below = await request(server).get('/order/auth-below');
+    expect(below.status).toBe(401);
+    expect(below.headers['www-authenticate']).toBeUndefined();
+    expect((await request(server).get('/order/auth-below').set('x-api-key', 'k')).status).toBe(402);
+    // Above: the payment is asked for before authentication, which R18 forbids for an auth guard.
+    expect((await request(server).get('/order/auth-above')).status).toBe(402);
+    expect(m.stats.verifyCalls).toBe(0);
   });
 
   it('without rawBody a protected body is a clear 500 naming the option', async () => {
