@@ -1,18 +1,10 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RawResponse, sendRaw } from '@hit-pay/mpp/node';
 
-/** A response as received: every header field line kept separate. */
-export interface RawResponse {
-  readonly status: number;
-  /** `[name, value]` per field line, names lower-cased. */
-  readonly lines: readonly (readonly [string, string])[];
-  readonly body: Buffer;
-  /** One header (repeated lines joined with ", "), or undefined. */
-  header(name: string): string | undefined;
-  /** Every line of one header. */
-  all(name: string): string[];
-}
+export type { RawResponse };
 
+/** A request of a scenario step, to the fixture server. */
 export interface RawRequest {
   method: string;
   /** Sent as is: the suite needs `\`, `%2e%2e` and `//` to reach the server unnormalized. */
@@ -22,43 +14,10 @@ export interface RawRequest {
   body?: Buffer;
 }
 
-/**
- * Sends one request over a fresh connection. node:http is used instead of an HTTP client library
- * because those normalize paths (`\` → `/`) and join repeated header lines, both of which the
- * vectors must control or observe.
- */
+/** Sends one request to a listening fixture server over a fresh loopback connection. */
 export function send(server: http.Server, req: RawRequest): Promise<RawResponse> {
   const { port } = server.address() as AddressInfo;
-  return new Promise((resolve, reject) => {
-    const r = http.request({ host: '127.0.0.1', port, method: req.method, path: req.path, agent: false });
-    for (const [name, value] of Object.entries(req.headers)) r.setHeader(name, value);
-    if (req.body) r.setHeader('content-length', req.body.length);
-    r.setTimeout(10_000, () => r.destroy(new Error(`${req.method} ${req.path} timed out`)));
-    r.on('error', reject);
-    r.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const lines: [string, string][] = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) {
-          lines.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
-        }
-        const all = (name: string) => lines.filter(([n]) => n === name).map(([, v]) => v);
-        resolve({
-          status: res.statusCode ?? 0,
-          lines,
-          body: Buffer.concat(chunks),
-          all,
-          header: (name) => {
-            const values = all(name);
-            return values.length ? values.join(', ') : undefined;
-          },
-        });
-      });
-    });
-    r.end(req.body);
-  });
+  return sendRaw({ ...req, url: new URL(`http://127.0.0.1:${port}/`), timeoutMs: 10_000 });
 }
 
 /** Starts listening on an ephemeral loopback port unless the server already listens. */

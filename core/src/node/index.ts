@@ -5,5 +5,6 @@
  * @module
  */
 export { readNodeBody } from './body.js';
+export { type RawRequest, type RawResponse, sendRaw } from './raw-http.js';
 export { fromNodeRequest, type NodeRequestOptions } from './request.js';
 export { groupHeaders, settleNodeResponse, writeNodeResponse } from './response.js';
