@@ -1,4 +1,5 @@
 import { MppEngine } from './engine/engine.js';
+import { recordFetchResponse } from './engine/idempotency.js';
 import type { EngineOptions } from './engine/options.js';
 import type {
   Decision,
@@ -191,7 +192,9 @@ export function createMpp(options: MppOptions | MppEngine = {}, internal: { pkg?
         throw error;
       }
       const extra = decision.finalize(response.status, (name) => response.headers.get(name) ?? undefined);
-      return withHeaders(response, extra);
+      const out = withHeaders(response, extra);
+      if (decision.record) recordFetchResponse(out, decision.record);
+      return out;
     };
   }
 

@@ -10,6 +10,11 @@ export { requestHash } from './binding/request-hash.js';
 export { type MountedHandler, MppEngine } from './engine/engine.js';
 export type { EventBase, Listener, MppEventName, MppEvents } from './engine/events.js';
 export { fromWebResponse, mountFetch, toWebRequest } from './engine/fetch-bridge.js';
+export {
+  IDEMPOTENT_REPLAYED,
+  type IdempotencyOptions,
+  idempotencyKeyOf,
+} from './engine/idempotency.js';
 export type { Logger } from './engine/logger.js';
 export type {
   MethodRoute,
@@ -26,8 +31,9 @@ export {
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from './engine/options.js';
+export type { RateLimitOptions } from './engine/rate-limit.js';
 export { type CompiledRoute, compileRoute, RouteTable, toRouteConfig } from './engine/route.js';
-export { MemoryStore, type MemoryStoreOptions, type Store } from './engine/store.js';
+export { MemoryStore, type MemoryStoreOptions, type Store, type WindowCount } from './engine/store.js';
 export type {
   Decision,
   HeaderEntry,
@@ -38,6 +44,7 @@ export type {
   Price,
   PriceFn,
   RespondDecision,
+  ResponseRecorder,
   RouteConfig,
   RouteInput,
   SavedMethodTerms,

@@ -7,6 +7,7 @@ import {
   HttpException,
   Inject,
   Injectable,
+  StreamableFile,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 
@@ -41,6 +42,7 @@ export class MppExceptionFilter implements ExceptionFilter<MppResponseException>
       adapter.setHeader(response, name, first!);
       for (const line of more) adapter.appendHeader(response, name, line);
     }
-    adapter.reply(response, typeof body === 'string' ? body : Buffer.from(body), status);
+    // Bytes (an Idempotency-Key replay) as a StreamableFile: Nest's Express adapter JSON-encodes a Buffer.
+    adapter.reply(response, typeof body === 'string' ? body : new StreamableFile(Buffer.from(body)), status);
   }
 }

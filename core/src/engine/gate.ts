@@ -7,6 +7,7 @@ import { timingSafeEqual } from '../protocol/hash.js';
 import { PAYMENT_AUTHORIZATION } from '../protocol/headers.js';
 import { formatReceipt, type Receipt } from '../protocol/receipt.js';
 import type { EventHub } from './events.js';
+import { IdempotencyClaim, IdempotencyRecords, idempotencyKeyOf, type RecordStore } from './idempotency.js';
 import type { Verification } from './method.js';
 import {
   boundRequestHash,
@@ -19,6 +20,7 @@ import {
   tlsRequired,
 } from './offers.js';
 import type { ResolvedEngineOptions } from './options.js';
+import { countDecision } from './rate-limit.js';
 import {
   type ChallengeDetails,
   prefersHtml,
@@ -85,16 +87,25 @@ function sameDigest(echoed: string | undefined, actual: string | undefined): boo
  * answers `respond` (402 with fresh challenges, or another error) or `pass` (paid; run the handler).
  */
 export class Gate {
+  /** Idempotency-Key records, when the option is on (options validated the store supports them). */
+  private readonly idempotency: IdempotencyRecords | undefined;
+
   constructor(
     private readonly opts: ResolvedEngineOptions,
     private readonly events: EventHub,
-  ) {}
+  ) {
+    const { store, idempotency, logger } = opts;
+    this.idempotency = idempotency && new IdempotencyRecords(store as RecordStore, idempotency, logger);
+  }
 
   async decide(req: MppRequest, route: CompiledRoute): Promise<Decision> {
     const now = this.opts.clock();
     let facts: RequestFacts | undefined;
     let offers: Offer[] | undefined;
     try {
+      // Every decision counts, 402s and verifications alike; no key (or no limit) costs no await.
+      const limited = this.opts.rateLimit && countDecision(this.opts.store, this.opts.rateLimit, req);
+      if (limited) await limited;
       if (tlsRequired(this.opts, req)) throw new MppError('tls-required', 'Payment requires HTTPS');
       const found = findCredential(req);
       const f = readFacts(this.opts, req);
@@ -127,13 +138,8 @@ export class Gate {
     error: MppError,
     reissue?: ChallengeEcho,
   ): RespondDecision {
-    if (
-      !facts ||
-      !offers ||
-      error.status >= 500 ||
-      error.code === 'tls-required' ||
-      error.code === 'payload-too-large'
-    ) {
+    // Only 402 and 400 carry challenges: not 403 tls-required, 409/422 idempotency, 413, 429, 5xx.
+    if (!facts || !offers || (error.status !== 402 && error.status !== 400)) {
       this.refused(route, error);
       return problemResponse(error, [], [], req.header('origin') !== undefined);
     }
@@ -208,7 +214,18 @@ export class Gate {
     }
     const expiresAt = echo.expires === undefined ? undefined : parseTimestamp(echo.expires);
     if (expiresAt === undefined) throw new MppError('invalid-challenge', 'Challenge has no valid expiry');
+    const idemKey = this.idempotency && idempotencyKeyOf(req);
+    const idem =
+      idemKey === undefined
+        ? undefined
+        : {
+            key: this.idempotency!.keyOf(facts.realm, echo.id, idemKey),
+            fp: this.idempotency!.fingerprint(facts.requestHash, header),
+          };
     if (now > expiresAt) {
+      // A response stored under Idempotency-Key outlives its challenge (for the record's TTL).
+      const replay = idem && (await this.idempotency!.afterExpiry(idem.key, idem.fp));
+      if (replay) return replay;
       throw new MppError(
         this.opts.version === '00' ? 'invalid-challenge' : 'payment-expired',
         `Challenge expired at ${echo.expires}`,
@@ -222,6 +239,13 @@ export class Gate {
         'invalid-challenge',
         'Challenge was issued for another request (method, path or query)',
       );
+    }
+    let claim: IdempotencyClaim | undefined;
+    if (idem) {
+      // Before the method's proof check, which would refuse the spent credential of a repeat.
+      const begun = await this.idempotency!.begin(idem.key, idem.fp, expiresAt - now + 60_000);
+      if (!(begun instanceof IdempotencyClaim)) return begun;
+      claim = begun;
     }
 
     let verification: Verification;
@@ -241,6 +265,7 @@ export class Gate {
         store: this.opts.store,
       });
     } catch (thrown) {
+      claim?.abandon();
       const error = MppError.from(thrown);
       if (error.code === 'payment-action-required') {
         // The checkout is still open: re-issue the same, still-valid challenge (draft §pending).
@@ -256,6 +281,7 @@ export class Gate {
       field,
       started,
       req.header('origin') !== undefined,
+      claim,
     );
   }
 
@@ -267,6 +293,7 @@ export class Gate {
     field: Field,
     started: number,
     crossOrigin: boolean,
+    claim: IdempotencyClaim | undefined,
   ): PassDecision {
     const receipt: Receipt = {
       status: 'success',
@@ -308,6 +335,7 @@ export class Gate {
       finalized = true;
       const ok = status >= 200 && status < 300;
       const keep = ok || route.settlement === 'always';
+      claim?.finalized(status, keep);
       const headers: HeaderEntry[] = [];
       const cacheControl = current?.('cache-control');
       if (ok) {
@@ -348,6 +376,8 @@ export class Gate {
         .finally(resolveSettled);
       return headers;
     };
-    return { kind: 'pass', payment, finalize, settled };
+    return claim
+      ? { kind: 'pass', payment, finalize, settled, record: claim }
+      : { kind: 'pass', payment, finalize, settled };
   }
 }

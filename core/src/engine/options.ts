@@ -1,7 +1,9 @@
 import { MppConfigError } from '../protocol/errors.js';
 import { hmacSha256 } from '../protocol/hash.js';
+import type { IdempotencyOptions, ResolvedIdempotency } from './idempotency.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { PaymentMethod } from './method.js';
+import { type RateLimitOptions, type ResolvedRateLimit, remoteAddressKey } from './rate-limit.js';
 import { MemoryStore, type Store } from './store.js';
 
 /** Options of the payment engine (shared by createMpp and every adapter). */
@@ -49,6 +51,21 @@ export interface EngineOptions {
   prefix?: string;
   /** Structured logger (default silent). */
   logger?: Logger;
+  /**
+   * Idempotency-Key replays of paid requests (RFC R47; see {@link IdempotencyOptions}). Default on:
+   * it acts only when a client sends `Idempotency-Key` on POST/PUT/PATCH/DELETE with a credential,
+   * and then turns a retry the replay guard would refuse (a 402 inviting a second payment) into the
+   * original answer. Needs a store with `get`/`add`/`set` (MemoryStore and RedisStore have them);
+   * with a store of your own that lacks them the default turns it off with a warning, and `true`
+   * or an object fails at start-up.
+   */
+  idempotency?: boolean | IdempotencyOptions;
+  /**
+   * Rate limit of payment decisions per client (RFC R52; see {@link RateLimitOptions}). Default off:
+   * behind a proxy without `trustProxy` every client shares the proxy's address, so a default limit
+   * would throttle all of them together. Needs a store with `increment` (MemoryStore, RedisStore).
+   */
+  rateLimit?: false | RateLimitOptions;
 }
 
 /** Options after validation and defaults: frozen, resolved once at start-up. */
@@ -67,6 +84,10 @@ export interface ResolvedEngineOptions {
   readonly maxBodyBytes: number;
   readonly prefix: string;
   readonly logger: Logger;
+  /** Undefined when off. */
+  readonly idempotency: ResolvedIdempotency | undefined;
+  /** Undefined when off. */
+  readonly rateLimit: ResolvedRateLimit | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -152,12 +173,14 @@ export function resolveEngineOptions(
   }
   if (input.clock !== undefined && typeof input.clock !== 'function')
     throw new MppConfigError(pkg, 'clock', 'must be a function');
+  const store = input.store ?? new MemoryStore({ now: input.clock });
+  const logger = input.logger ?? silentLogger;
   return Object.freeze({
     secrets: Object.freeze(secrets),
     realm,
     expiresInMs: expiresIn * 1000,
     methods: Object.freeze([...input.methods]),
-    store: input.store ?? new MemoryStore({ now: input.clock }),
+    store,
     clock: input.clock ?? Date.now,
     challengeNonce: input.challengeNonce,
     version: input.version ?? '01',
@@ -166,6 +189,65 @@ export function resolveEngineOptions(
     trustProxy: input.trustProxy ?? false,
     maxBodyBytes,
     prefix,
-    logger: input.logger ?? silentLogger,
+    logger,
+    idempotency: resolveIdempotency(input.idempotency, store, logger, pkg),
+    rateLimit: resolveRateLimit(input.rateLimit, store, pkg),
+  });
+}
+
+function resolveIdempotency(
+  input: EngineOptions['idempotency'],
+  store: Store,
+  logger: Logger,
+  pkg: string,
+): ResolvedIdempotency | undefined {
+  if (input === false) return undefined;
+  if (input !== undefined && input !== true && (typeof input !== 'object' || input === null)) {
+    throw new MppConfigError(pkg, 'idempotency', 'must be a boolean or { ttlSeconds?, maxBodyBytes? }');
+  }
+  if (typeof store.get !== 'function' || typeof store.add !== 'function' || typeof store.set !== 'function') {
+    const why = 'needs a store with get(), add() and set() (MemoryStore and RedisStore have them)';
+    if (input !== undefined) throw new MppConfigError(pkg, 'idempotency', why);
+    // On by default, so a store written before the feature must not stop the app from starting.
+    logger.warn(
+      { option: 'idempotency' },
+      'Idempotency-Key replays are off: the store has no get(), add() and set()',
+    );
+    return undefined;
+  }
+  const o = typeof input === 'object' ? input : {};
+  const ttlSeconds = o.ttlSeconds ?? 86_400;
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 7 * 86_400)
+    throw new MppConfigError(pkg, 'idempotency.ttlSeconds', 'must be between 1 and 604800 seconds');
+  const maxBodyBytes = o.maxBodyBytes ?? 256 * 1024;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0 || maxBodyBytes > 64 * 1024 * 1024)
+    throw new MppConfigError(pkg, 'idempotency.maxBodyBytes', 'must be an integer from 0 to 64 MiB');
+  return Object.freeze({ ttlMs: ttlSeconds * 1000, maxBodyBytes });
+}
+
+function resolveRateLimit(
+  input: EngineOptions['rateLimit'],
+  store: Store,
+  pkg: string,
+): ResolvedRateLimit | undefined {
+  if (input === undefined || input === false) return undefined;
+  if (typeof input !== 'object' || input === null)
+    throw new MppConfigError(pkg, 'rateLimit', 'must be false or { max, windowSeconds, key? }');
+  if (!Number.isInteger(input.max) || input.max < 1)
+    throw new MppConfigError(pkg, 'rateLimit.max', 'must be a positive integer');
+  if (!Number.isFinite(input.windowSeconds) || input.windowSeconds < 1 || input.windowSeconds > 86_400)
+    throw new MppConfigError(pkg, 'rateLimit.windowSeconds', 'must be between 1 and 86400 seconds');
+  if (input.key !== undefined && typeof input.key !== 'function')
+    throw new MppConfigError(pkg, 'rateLimit.key', 'must be a function of the request');
+  if (typeof store.increment !== 'function')
+    throw new MppConfigError(
+      pkg,
+      'rateLimit',
+      'needs a store with increment() (MemoryStore and RedisStore have it)',
+    );
+  return Object.freeze({
+    max: input.max,
+    windowMs: input.windowSeconds * 1000,
+    key: input.key ?? remoteAddressKey,
   });
 }

@@ -1,11 +1,18 @@
 import { MppConfigError, MppError } from '../protocol/errors.js';
-import type { Store } from './store.js';
+import type { Store, WindowCount } from './store.js';
 
-/** The subset of an ioredis client this store uses. */
+/**
+ * The subset of an ioredis client this store uses. `get` and `eval` back Idempotency-Key records
+ * and rate limits; ioredis has them, and a client of your own without them answers those calls
+ * with `service-unavailable`.
+ */
 export interface RedisLike {
   set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<'OK' | null>;
+  set(key: string, value: string, px: 'PX', ttl: number): Promise<'OK' | null>;
   del(key: string): Promise<number>;
   pexpire(key: string, ttl: number): Promise<number>;
+  get?(key: string): Promise<string | null>;
+  eval?(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   quit(): Promise<unknown>;
   disconnect?(): void;
   status?: string;
@@ -27,8 +34,18 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Claims in Redis with `SET key 1 PX ttl NX`, atomic across any number of API instances. Every
- * Redis failure rejects with `service-unavailable`: the store fails closed, never open.
+ * A fixed window in one round trip: INCR, start the window's expiry on its first event (or repair a
+ * key that lost its TTL), answer the count and the ms left. A script runs atomically in Redis.
+ */
+const INCREMENT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+local t = redis.call('PTTL', KEYS[1])
+if n == 1 or t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); t = tonumber(ARGV[1]) end
+return {n, t}`;
+
+/**
+ * Claims in Redis with `SET key 1 PX ttl NX`, atomic across any number of API instances; values
+ * with `SET key value PX ttl [NX]`; counters with an INCR script. Every Redis failure rejects with
+ * `service-unavailable`: the store fails closed, never open.
  */
 export class RedisStore implements Store {
   private clientPromise: Promise<RedisLike>;
@@ -110,10 +127,39 @@ export class RedisStore implements Store {
     await this.run((c) => c.pexpire(this.prefix + key, Math.max(1, Math.ceil(ttlMs))));
   }
 
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.run((c) => need(c.get, 'get').call(c, this.prefix + key));
+    return value ?? undefined;
+  }
+
+  async add(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    return (await this.run((c) => c.set(this.prefix + key, value, 'PX', ttl, 'NX'))) === 'OK';
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.run((c) => c.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
+  }
+
+  async increment(key: string, windowMs: number): Promise<WindowCount> {
+    const window = Math.max(1, Math.ceil(windowMs));
+    const answer = await this.run((c) =>
+      need(c.eval, 'eval').call(c, INCREMENT_SCRIPT, 1, this.prefix + key, window),
+    );
+    const [count, resetMs] = answer as [number, number];
+    return { count: Number(count), resetMs: Number(resetMs) };
+  }
+
   async close(): Promise<void> {
     if (!this.ownsClient) return;
     const c = await this.clientPromise;
     if (c.status === 'ready') await c.quit();
     else c.disconnect?.();
   }
+}
+
+/** A client method this store needs, or a failure (reported as `service-unavailable`). */
+function need<F>(fn: F | undefined, name: string): F {
+  if (typeof fn !== 'function') throw new Error(`the Redis client has no ${name}()`);
+  return fn;
 }

@@ -134,4 +134,23 @@ export interface PassDecision {
   finalize(status: number, current?: (name: string) => string | undefined): HeaderEntry[];
   /** Resolves when settlement has finished (tests and graceful shutdown await it). */
   readonly settled: Promise<void>;
+  /**
+   * Present only when the response must be kept for Idempotency-Key replays (an unsafe method
+   * with an `Idempotency-Key`): the adapter's response layer reports the response it sent.
+   * Absent on every other paid request, which then pays nothing for the feature.
+   */
+  readonly record?: ResponseRecorder;
+}
+
+/**
+ * Receives a paid response for replay: call `complete` once the handler has produced the whole
+ * response, or `fail` when it cannot be kept. Calls after the first are ignored.
+ */
+export interface ResponseRecorder {
+  /** Largest body kept (bytes): stop buffering past it and call `fail('too-large')`. */
+  readonly maxBodyBytes: number;
+  /** The whole response: final status, headers as sent, and body bytes. */
+  complete(status: number, headers: readonly HeaderEntry[], body: Uint8Array): void;
+  /** The body outgrew `maxBodyBytes`, or the response never went out whole. */
+  fail(reason: 'too-large' | 'aborted'): void;
 }

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import { replayableHeaders } from '../engine/idempotency.js';
 import type { HeaderEntry, PassDecision, RespondDecision } from '../engine/types.js';
+import { recordNodeResponse } from './record.js';
 
 /** List-valued headers the app may already have set; ours are merged into them, not put instead. */
 const MERGED = new Set(['access-control-expose-headers', 'vary']);
@@ -56,9 +58,11 @@ type WriteHead = ServerResponse['writeHead'];
  * Settles a paid request when its status is known: wraps `res.writeHead` once (every way of
  * answering — json, send, end, pipe, redirect — goes through it), adds the receipt on 2xx and
  * releases or refunds otherwise. A response that closes without headers (client gone, handler
- * hung) releases the payment.
+ * hung) releases the payment. A decision that asks for it (`pass.record`: Idempotency-Key) also
+ * gets the response's headers and body.
  */
 export function settleNodeResponse(res: ServerResponse, pass: PassDecision): void {
+  const head = pass.record && recordNodeResponse(res, pass.record);
   const original: WriteHead = res.writeHead;
   res.writeHead = function writeHeadWithPayment(
     this: ServerResponse,
@@ -80,6 +84,8 @@ export function settleNodeResponse(res: ServerResponse, pass: PassDecision): voi
       return v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : String(v);
     };
     for (const [name, value] of pass.finalize(statusCode, current)) res.setHeader(name, value);
+    // Final now (a compression layer inside this one has set its Content-Encoding already).
+    if (head) head.headers = replayableHeaders(Object.entries(res.getHeaders()));
     return (original as (...a: unknown[]) => ServerResponse).call(this, statusCode, ...rest);
   } as WriteHead;
   res.once('close', () => {

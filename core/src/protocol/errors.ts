@@ -39,6 +39,10 @@ const PROBLEMS = {
   'tls-required': { status: 403, title: 'HTTPS Required', registered: false },
   'not-found': { status: 404, title: 'Not Found', registered: false },
   conflict: { status: 409, title: 'Conflict', registered: false },
+  // Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the draft names the statuses.
+  'idempotency-conflict': { status: 409, title: 'Idempotency Key In Use', registered: false },
+  'idempotency-mismatch': { status: 422, title: 'Idempotency Key Reused', registered: false },
+  'idempotency-unavailable': { status: 409, title: 'Idempotent Response Unavailable', registered: false },
   'payload-too-large': { status: 413, title: 'Payload Too Large', registered: false },
   'rate-limited': { status: 429, title: 'Too Many Requests', registered: false },
   'upstream-error': { status: 502, title: 'Upstream Error', registered: false },
