@@ -65,6 +65,8 @@ export interface MppFetchResult {
 }
 
 const defaultLedger = new MemoryLedger();
+/** Methods whose paid retries carry an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header). */
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Reusable hitpay-save challenges per route (origin + path), so a saved method pays in one round trip. */
 const savedChallenges = new Map<string, Offer>();
 
@@ -129,6 +131,8 @@ function nonce(): string {
  * budget, in one round trip when a challenge for the route is cached. A `hitpay` challenge creates
  * the HitPay checkout, shows it to a person through `onChallenge`, polls until paid, and retries
  * with the credential. Receipts are verified against the broker's JWKS and recorded in the ledger.
+ * A paid POST, PUT, PATCH or DELETE carries an `Idempotency-Key` (a random UUID, the same on every
+ * paid attempt of the call) unless you set one in `headers`.
  *
  * @example
  * const { response, receipt } = await mppFetch(url, {
@@ -152,16 +156,25 @@ export async function mppFetch(input: string | URL, options: MppFetchOptions = {
   const method = (init.method ?? 'GET').toUpperCase();
   const body = bodyBytes(init.body);
   const methods = savedMethodJws ? ['hitpay-save', 'hitpay'] : ['hitpay'];
+  // One Idempotency-Key per call, made on the first paid attempt and sent on every later one: a
+  // server that keeps it answers a repeat of a paid request with the original response instead of
+  // refusing the spent credential (or running the handler twice).
+  let idempotencyKey: string | undefined;
   const send = (credential?: string, challenge?: Challenge): Promise<Response> => {
     const headers = new Headers(init.headers);
     if (!headers.has('accept-payment')) headers.set('accept-payment', acceptPayment(methods));
     // -01: a challenge with header="Payment-Authorization" is answered in that field, which
     // leaves the caller's own Authorization header alone.
-    if (credential)
+    if (credential) {
       headers.set(
         challenge?.header === PAYMENT_AUTHORIZATION ? 'payment-authorization' : 'authorization',
         credential,
       );
+      if (UNSAFE_METHODS.has(method) && !headers.has('idempotency-key')) {
+        idempotencyKey ??= `"${crypto.randomUUID()}"`;
+        headers.set('idempotency-key', idempotencyKey);
+      }
+    }
     return doFetch(url, {
       ...init,
       method,
