@@ -44,6 +44,7 @@ describe('vectors', () => {
       ...['R18', 'R19', 'R20', 'R21', 'R22', 'R23', 'R24', 'R25', 'R26', 'R27', 'R28', 'R29', 'R30', 'R31'],
       ...['R32', 'R33', 'R34', 'R35', 'R36', 'R37', 'R38', 'R39', 'R40', 'R41', 'R42', 'R43', 'R44', 'R45'],
       'R46',
+      'R47',
       ...['R53', 'R54', 'R55', 'R56', 'R57', 'R58', 'R59', 'ADAPTER-1', 'ADAPTER-2', 'ADAPTER-3'],
     ];
     expect(expected.filter((r) => !covered.has(r))).toEqual([]);
