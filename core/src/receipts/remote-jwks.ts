@@ -62,7 +62,8 @@ export function reloadingKeySet(
       if (!first) throw new Error('JWKS unavailable (cool-down after a failed load)');
       return first;
     }
-    if (Date.now() - current.at > maxAgeMs) reload(0)?.catch(() => undefined);
+    // `>=`: a key set is trusted for less than maxAgeMs, so a zero max age always refreshes.
+    if (Date.now() - current.at >= maxAgeMs) reload(0)?.catch(() => undefined);
     return current.keys;
   };
 
