@@ -5,8 +5,15 @@
  */
 // --- For applications ---------------------------------------------------------------------------
 
-export { requestHash } from './binding/request-hash.js';
 // --- For adapter and payment-method authors (not needed by applications) ------------------------
+export {
+  type MppGates,
+  type MppMiddlewareOptions,
+  type MppSource,
+  mppOf,
+  routeGates,
+} from './adapters.js';
+export { requestHash } from './binding/request-hash.js';
 export { type MountedHandler, MppEngine } from './engine/engine.js';
 export type { EventBase, Listener, MppEventName, MppEvents } from './engine/events.js';
 export { fromWebResponse, mountFetch, toWebRequest } from './engine/fetch-bridge.js';

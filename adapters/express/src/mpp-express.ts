@@ -1,14 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  createMpp,
   type Decision,
-  type Mpp,
-  MppConfigError,
-  MppEngine,
-  type MppOptions,
+  type MppGates,
+  type MppMiddlewareOptions,
+  mppOf,
   type Payment,
-  type RouteInput,
-  type SavedMethodTerms,
+  routeGates,
 } from '@hit-pay/mpp';
 import { fromNodeRequest, settleNodeResponse, writeNodeResponse } from '@hit-pay/mpp/node';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -26,25 +23,12 @@ declare global {
 
 /**
  * Options of {@link mppExpress}: core's `createMpp` options (or an `Mpp` you already created, as
- * `{ mpp }`), plus an optional route map protecting routes from this one middleware.
+ * `{ mpp }`), plus an optional route map (`routes`) protecting routes from this one middleware.
  */
-export type MppExpressOptions = (MppOptions | { mpp: Mpp }) & {
-  /**
-   * Protected routes, `'METHOD /path/:param'` → price or route config. Matching fails closed: a
-   * path that any decoding would route here pays. Default: none (use `protect` per route).
-   */
-  routes?: Record<string, RouteInput>;
-};
+export type MppExpressOptions = MppMiddlewareOptions;
 
-/** The middleware `mppExpress` returns, with route-level gates that share its engine. */
-export interface MppExpressMiddleware extends RequestHandler {
-  /** The `Mpp` in use (subscribe to events with `mpp.on('paid', …)`). */
-  readonly mpp: Mpp;
-  /** A route middleware charging a one-time price (or any route config) before the handler. */
-  protect(price: RouteInput): RequestHandler;
-  /** A route middleware charging a saved payment method (`hitpay-save`). */
-  protectSavedMethod(terms: SavedMethodTerms): RequestHandler;
-}
+/** The middleware `mppExpress` returns, with route-level gates (`protect`) that share its engine. */
+export interface MppExpressMiddleware extends RequestHandler, MppGates<RequestHandler> {}
 
 /**
  * Express middleware for HitPay MPP. Serves the engine's mounted routes (the embedded broker), gates
@@ -62,13 +46,9 @@ export interface MppExpressMiddleware extends RequestHandler {
  * app.get('/report', mpp.protect({ amount: '5.00', currency: 'SGD' }), (req, res) => res.json(req.mpp));
  */
 export function mppExpress(options?: MppExpressOptions): MppExpressMiddleware {
-  const mpp = options && 'mpp' in options ? options.mpp : createMpp(options, { pkg: PKG });
-  if (!(mpp?.engine instanceof MppEngine))
-    throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
+  const mpp = mppOf(options, PKG);
   const engine = mpp.engine;
-  if (options?.routes !== undefined) engine.useRoutes(options.routes, PKG);
-  const nodeOptions = { trustProxy: engine.options.trustProxy, maxBodyBytes: engine.options.maxBodyBytes };
-  const toMppRequest = (req: IncomingMessage) => fromNodeRequest(req, nodeOptions);
+  const toMppRequest = (req: IncomingMessage) => fromNodeRequest(req, engine.options);
 
   // Decisions are complete answers: a refusal is written as is, never passed to next(err). Only an
   // unexpected failure (a mounted broker route throwing) reaches the app's error handler.
@@ -84,17 +64,6 @@ export function mppExpress(options?: MppExpressOptions): MppExpressMiddleware {
     next();
   }
 
-  let protectedCount = 0;
-  function protect(price: RouteInput): RequestHandler {
-    const route = engine.route(price, `${PKG} protect #${++protectedCount}`);
-    return function mppExpressProtect(req, res, next) {
-      engine
-        .decide(toMppRequest(req), route)
-        .then((decision) => apply(decision, req, res, next))
-        .catch(next);
-    };
-  }
-
   const middleware: RequestHandler = function mppExpressMiddleware(req, res, next) {
     // What engine.handle would answer `next` to (not mounted, no route) goes straight on: the
     // unprotected routes of an app pay one synchronous lookup, no request wrapper, no promise.
@@ -108,9 +77,15 @@ export function mppExpress(options?: MppExpressOptions): MppExpressMiddleware {
       .then((decision) => apply(decision, req, res, next))
       .catch(next);
   };
-  return Object.assign(middleware, {
-    mpp,
-    protect,
-    protectSavedMethod: (terms: SavedMethodTerms) => protect({ savedMethod: terms }),
-  });
+  return Object.assign(
+    middleware,
+    routeGates(mpp, PKG, (route): RequestHandler => {
+      return function mppExpressProtect(req, res, next) {
+        engine
+          .decide(toMppRequest(req), route)
+          .then((decision) => apply(decision, req, res, next))
+          .catch(next);
+      };
+    }),
+  );
 }

@@ -1,19 +1,14 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
-  type CompiledRoute,
-  createMpp,
   type Mpp,
-  MppConfigError,
-  MppEngine,
-  MppError,
-  type MppOptions,
-  type MppRequest,
+  type MppSource,
+  mppOf,
   type PassDecision,
   type Payment,
   type RespondDecision,
   type RouteInput,
 } from '@hit-pay/mpp';
-import { fromNodeRequest, groupHeaders, settleNodeResponse } from '@hit-pay/mpp/node';
+import { fromNodeStream, groupHeaders, headerText, settleNodeResponse } from '@hit-pay/mpp/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -35,7 +30,7 @@ declare module 'fastify' {
 }
 
 /** Options of {@link mppPlugin}: core's `createMpp` options, or an `Mpp` you already created as `{ mpp }`. */
-export type MppPluginOptions = MppOptions | { mpp: Mpp };
+export type MppPluginOptions = MppSource;
 
 function send(reply: FastifyReply, decision: RespondDecision): void {
   reply.code(decision.status);
@@ -45,60 +40,12 @@ function send(reply: FastifyReply, decision: RespondDecision): void {
   reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }
 
-/** Reads a body up to one byte past the limit (the engine answers 413 for more). */
-async function readBounded(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    if (size > limit) break;
-  }
-  return Buffer.concat(chunks);
-}
-
-function headerText(value: number | string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value === undefined ? undefined : String(value);
-}
-
 const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(fastify, options) {
-  const mpp = 'mpp' in options ? options.mpp : createMpp(options as MppOptions, { pkg: PKG });
-  if (!(mpp?.engine instanceof MppEngine))
-    throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
+  const mpp = mppOf(options, PKG);
   const engine = mpp.engine;
-  const { trustProxy, maxBodyBytes } = engine.options;
-
-  // The body comes from Fastify's payload stream, whatever it is (a socket, or `inject()`'s mock
-  // request), and Fastify's parser gets a new stream with the same bytes.
-  function fromPayload(request: FastifyRequest, payload: Readable) {
-    let bytes: Buffer | undefined;
-    const req: MppRequest = {
-      ...fromNodeRequest(request.raw, { trustProxy, maxBodyBytes }),
-      body: async () => {
-        bytes = await readBounded(payload, maxBodyBytes);
-        // Never hand on a cut body (a mounted route would get a truncated one): refuse it whole.
-        if (bytes.length > maxBodyBytes)
-          throw new MppError('payload-too-large', `Request body exceeds ${maxBodyBytes} bytes`);
-        return bytes;
-      },
-    };
-    const rest = (): Readable => {
-      if (bytes === undefined) return payload;
-      const replay = Readable.from([bytes], { objectMode: false });
-      return Object.assign(replay, { receivedEncodedLength: bytes.length });
-    };
-    return { req, rest };
-  }
-  const compiled = new WeakMap<object, CompiledRoute>();
+  const fromPayload = (request: FastifyRequest, payload: Readable) =>
+    fromNodeStream(request.raw, payload, engine.options);
   const passes = new WeakMap<FastifyRequest, PassDecision>();
-
-  const routeFor = (input: RouteInput, label: string): CompiledRoute => {
-    const known = compiled.get(input);
-    if (known) return known;
-    const route = engine.route(input, label);
-    compiled.set(input, route);
-    return route;
-  };
 
   if (!fastify.hasDecorator('mpp')) fastify.decorate('mpp', mpp);
   if (!fastify.hasRequestDecorator('mpp')) fastify.decorateRequest('mpp', null);
@@ -107,7 +54,7 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
   fastify.addHook('onRoute', function mppCompileRoute(route) {
     const input = route.config?.mpp;
     if (input === undefined) return;
-    routeFor(input, `${route.method} ${route.url}`);
+    engine.routeOf(input, `${route.method} ${route.url}`);
     // Settlement runs on the priced routes only, so the others keep Fastify's hook-free reply path.
     // A priced route declared before this plugin (no onSend here) settles at writeHead instead.
     const own = route.onSend;
@@ -136,7 +83,7 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
     payload: Readable,
     config: FastifyRequest['routeOptions']['config'],
   ): Promise<Readable> {
-    const route = routeFor(config.mpp!, `${config.method} ${config.url}`);
+    const route = engine.routeOf(config.mpp!, `${config.method} ${config.url}`);
     const { req, rest } = fromPayload(request, payload);
     const decision = await engine.decide(req, route);
     if (decision.kind === 'respond') send(reply, decision);

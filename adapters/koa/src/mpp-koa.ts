@@ -1,16 +1,13 @@
 import {
-  createMpp,
   type Decision,
-  type Mpp,
-  MppConfigError,
-  MppEngine,
-  type MppOptions,
+  type MppGates,
+  type MppMiddlewareOptions,
   type MppRequest,
+  mppOf,
   type Payment,
-  type RouteInput,
-  type SavedMethodTerms,
+  routeGates,
 } from '@hit-pay/mpp';
-import { fromNodeRequest, groupHeaders, settleNodeResponse } from '@hit-pay/mpp/node';
+import { fromNodeRequest, groupHeaders, headerText, settleNodeResponse } from '@hit-pay/mpp/node';
 import type { Context, Middleware, Next } from 'koa';
 
 const PKG = '@hit-pay/mpp-koa';
@@ -24,33 +21,12 @@ declare module 'koa' {
 
 /**
  * Options of {@link mppKoa}: core's `createMpp` options (or an `Mpp` you already created, as
- * `{ mpp }`), plus an optional route map protecting routes from this one middleware.
+ * `{ mpp }`), plus an optional route map (`routes`) protecting routes from this one middleware.
  */
-export type MppKoaOptions = (MppOptions | { mpp: Mpp }) & {
-  /**
-   * Protected routes, `'METHOD /path/:param'` → price or route config. Matching fails closed: a
-   * path that any decoding would route here pays. Default: none (use `protect` on router routes).
-   */
-  routes?: Record<string, RouteInput>;
-};
+export type MppKoaOptions = MppMiddlewareOptions;
 
-/** The middleware `mppKoa` returns, with router-level gates that share its engine. */
-export interface MppKoaMiddleware extends Middleware {
-  /** The `Mpp` in use (subscribe to events with `mpp.on('paid', …)`). */
-  readonly mpp: Mpp;
-  /** A router middleware charging a one-time price (or any route config) before the handler. */
-  protect(price: RouteInput): Middleware;
-  /** A router middleware charging a saved payment method (`hitpay-save`). */
-  protectSavedMethod(terms: SavedMethodTerms): Middleware;
-}
-
-function headerText(value: unknown): string | undefined {
-  return Array.isArray(value)
-    ? value.join(', ')
-    : value === undefined || value === ''
-      ? undefined
-      : String(value);
-}
+/** The middleware `mppKoa` returns, with router-level gates (`protect`) that share its engine. */
+export interface MppKoaMiddleware extends Middleware, MppGates<Middleware> {}
 
 /**
  * Koa middleware for HitPay MPP. Serves the engine's mounted routes (the embedded broker), gates
@@ -67,16 +43,12 @@ function headerText(value: unknown): string | undefined {
  * router.get('/report', mpp.protect({ amount: '5.00', currency: 'SGD' }), (ctx) => { ctx.body = ctx.state.mpp; });
  */
 export function mppKoa(options?: MppKoaOptions): MppKoaMiddleware {
-  const mpp = options && 'mpp' in options ? options.mpp : createMpp(options, { pkg: PKG });
-  if (!(mpp?.engine instanceof MppEngine))
-    throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
+  const mpp = mppOf(options, PKG);
   const engine = mpp.engine;
-  if (options?.routes !== undefined) engine.useRoutes(options.routes, PKG);
-  const nodeOptions = { trustProxy: engine.options.trustProxy, maxBodyBytes: engine.options.maxBodyBytes };
 
   function toMppRequest(ctx: Context): MppRequest {
     // originalUrl: koa-mount and friends rewrite req.url, but the paid target is what was sent.
-    const req = fromNodeRequest(ctx.req, { ...nodeOptions, target: ctx.originalUrl });
+    const req = fromNodeRequest(ctx.req, engine.options, ctx.originalUrl);
     // A body parser that ran first (router-level gates) keeps the raw text; it is the UTF-8 body.
     const raw = (ctx.request as { rawBody?: unknown }).rawBody;
     return typeof raw === 'string' ? { ...req, body: async () => Buffer.from(raw) } : req;
@@ -106,14 +78,6 @@ export function mppKoa(options?: MppKoaOptions): MppKoaMiddleware {
     for (const [name, value] of extra) ctx.set(name, value);
   }
 
-  let protectedCount = 0;
-  function protect(price: RouteInput): Middleware {
-    const route = engine.route(price, `${PKG} protect #${++protectedCount}`);
-    return async function mppKoaProtect(ctx, next) {
-      await apply(await engine.decide(toMppRequest(ctx), route), ctx, next);
-    };
-  }
-
   const middleware: Middleware = async function mppKoaMiddleware(ctx, next) {
     // What engine.handle would answer `next` to (not mounted, no route) goes straight on: the
     // unprotected routes of an app pay one synchronous lookup, no request wrapper, no promise.
@@ -121,9 +85,12 @@ export function mppKoa(options?: MppKoaOptions): MppKoaMiddleware {
     if (!engine.isMounted(target) && !engine.match({ method: ctx.method, target })) return next();
     await apply(await engine.handle(toMppRequest(ctx)), ctx, next);
   };
-  return Object.assign(middleware, {
-    mpp,
-    protect,
-    protectSavedMethod: (terms: SavedMethodTerms) => protect({ savedMethod: terms }),
-  });
+  return Object.assign(
+    middleware,
+    routeGates(mpp, PKG, (route): Middleware => {
+      return async function mppKoaProtect(ctx, next) {
+        await apply(await engine.decide(toMppRequest(ctx), route), ctx, next);
+      };
+    }),
+  );
 }

@@ -6,7 +6,6 @@ import { Reflector } from '@nestjs/core';
 import { MPP, MppPrice, paidRequests } from './mpp.constants.js';
 import { MppResponseException } from './mpp.exception.js';
 import { toMppRequest } from './mpp.request.js';
-import { MppRoutes } from './mpp.routes.js';
 
 const PKG = '@hit-pay/mpp-nest';
 
@@ -18,7 +17,6 @@ const PKG = '@hit-pay/mpp-nest';
 export class MppGuard implements CanActivate {
   constructor(
     @Inject(MPP) private readonly mpp: Mpp,
-    @Inject(MppRoutes) private readonly routes: MppRoutes,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
@@ -36,8 +34,8 @@ export class MppGuard implements CanActivate {
       );
     const http = context.switchToHttp();
     const request = http.getRequest<object>();
-    const route = this.routes.for(price, `${controller.name}.${handler.name}`);
     const engine = this.mpp.engine;
+    const route = engine.routeOf(price, `${controller.name}.${handler.name}`);
     const decision = await engine.decide(toMppRequest(request, engine), route);
     if (decision.kind === 'respond') throw new MppResponseException(decision);
     if (decision.kind === 'pass') {

@@ -1,4 +1,4 @@
-import { createMpp, type Mpp, MppConfigError, MppEngine, type MppOptions } from '@hit-pay/mpp';
+import { type Mpp, type MppSource, mppOf } from '@hit-pay/mpp';
 import {
   type DynamicModule,
   Global,
@@ -17,24 +17,16 @@ import { MPP, MppPrice } from './mpp.constants.js';
 import { MppExceptionFilter } from './mpp.exception.js';
 import { MppGuard } from './mpp.guard.js';
 import { MppMountMiddleware } from './mpp.middleware.js';
-import { MppRoutes } from './mpp.routes.js';
 
 const PKG = '@hit-pay/mpp-nest';
 
 /** Options of `MppModule.forRoot`: core's `createMpp` options, or an `Mpp` you already created as `{ mpp }`. */
-export type MppModuleOptions = MppOptions | { mpp: Mpp };
+export type MppModuleOptions = MppSource;
 
 /** Options of `MppModule.forRootAsync`: a factory (with its injected dependencies) giving the options. */
 export interface MppModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   useFactory: (...args: never[]) => MppModuleOptions | Promise<MppModuleOptions>;
   inject?: (InjectionToken | OptionalFactoryDependency)[];
-}
-
-function toMpp(options: MppModuleOptions): Mpp {
-  const mpp = 'mpp' in options ? options.mpp : createMpp(options, { pkg: PKG });
-  if (!(mpp?.engine instanceof MppEngine))
-    throw new MppConfigError(PKG, 'mpp', 'must be an Mpp from createMpp()');
-  return mpp;
 }
 
 /**
@@ -53,7 +45,6 @@ function toMpp(options: MppModuleOptions): Mpp {
 export class MppModule implements OnModuleInit, NestModule {
   constructor(
     @Inject(MPP) private readonly mpp: Mpp,
-    @Inject(MppRoutes) private readonly routes: MppRoutes,
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -61,25 +52,25 @@ export class MppModule implements OnModuleInit, NestModule {
 
   /** Configures the module now; bad options throw `MppConfigError` here. */
   static forRoot(options: MppModuleOptions): DynamicModule {
-    return MppModule.with([], { provide: MPP, useValue: toMpp(options) });
+    return MppModule.with([], { provide: MPP, useValue: mppOf(options, PKG) });
   }
 
   /** Configures the module from a factory; bad options throw while the application bootstraps. */
   static forRootAsync(options: MppModuleAsyncOptions): DynamicModule {
     return MppModule.with(options.imports ?? [], {
       provide: MPP,
-      useFactory: async (...args: never[]) => toMpp(await options.useFactory(...args)),
+      useFactory: async (...args: never[]) => mppOf(await options.useFactory(...args), PKG),
       inject: options.inject ?? [],
     });
   }
 
   private static with(imports: ModuleMetadata['imports'] & {}, mpp: Provider): DynamicModule {
-    const providers = [mpp, MppRoutes, MppGuard, MppExceptionFilter];
+    const providers = [mpp, MppGuard, MppExceptionFilter];
     return {
       module: MppModule,
       imports: [DiscoveryModule, ...imports],
       providers,
-      exports: [MPP, MppRoutes, MppGuard, MppExceptionFilter],
+      exports: [MPP, MppGuard, MppExceptionFilter],
     };
   }
 
@@ -90,7 +81,7 @@ export class MppModule implements OnModuleInit, NestModule {
       const prototype = metatype.prototype as Record<string, () => unknown>;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const price = this.reflector.getAllAndOverride(MppPrice, [prototype[name]!, metatype]);
-        if (price !== undefined) this.routes.for(price, `${metatype.name}.${name}`);
+        if (price !== undefined) this.mpp.engine.routeOf(price, `${metatype.name}.${name}`);
       }
     }
   }

@@ -10,10 +10,7 @@ import { fromNodeRequest } from '@hit-pay/mpp/node';
  */
 export function toMppRequest(request: object, engine: MppEngine): MppRequest {
   const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
-  const req = fromNodeRequest(raw, {
-    trustProxy: engine.options.trustProxy,
-    maxBodyBytes: engine.options.maxBodyBytes,
-  });
+  const req = fromNodeRequest(raw, engine.options);
   const rawBody = (request as { rawBody?: unknown }).rawBody;
   return rawBody instanceof Uint8Array ? { ...req, body: async () => rawBody } : req;
 }

@@ -20,6 +20,8 @@ export class MppEngine {
   private readonly gate: Gate;
   private table: RouteTable | undefined;
   private mounted: MountedHandler | undefined;
+  /** Routes compiled by `routeOf`, per price object. */
+  private readonly compiled = new WeakMap<object, CompiledRoute>();
 
   /** The package named in configuration errors (the adapter's, when an adapter built the engine). */
   readonly pkg: string;
@@ -36,6 +38,18 @@ export class MppEngine {
   /** Compiles one route (validates it now; throws MppConfigError naming the route). */
   route(input: RouteInput, label = 'route'): CompiledRoute {
     return compileRoute(input, this.options.methods, label, this.pkg);
+  }
+
+  /**
+   * The compiled route of a price, compiled once per price object: for adapters that find prices
+   * in route metadata on every request (Fastify route config, Nest decorators).
+   */
+  routeOf(input: RouteInput, label: string): CompiledRoute {
+    const known = this.compiled.get(input);
+    if (known) return known;
+    const route = this.route(input, label);
+    this.compiled.set(input, route);
+    return route;
   }
 
   /** Installs a route map (`{ 'GET /forecast/:zip': { amount: '1.00', currency: 'sgd' } }`). */

@@ -7,4 +7,5 @@
 export { readNodeBody } from './body.js';
 export { type RawRequest, type RawResponse, sendRaw } from './raw-http.js';
 export { fromNodeRequest, type NodeRequestOptions } from './request.js';
-export { groupHeaders, settleNodeResponse, writeNodeResponse } from './response.js';
+export { groupHeaders, headerText, settleNodeResponse, writeNodeResponse } from './response.js';
+export { fromNodeStream } from './stream-body.js';

@@ -25,8 +25,16 @@ function lastForwarded(value: string | string[] | undefined): string | undefined
   return v?.split(',').pop()?.trim() || undefined;
 }
 
-/** Wraps a Node `IncomingMessage` as the engine's framework-neutral request. Cheap: nothing is read eagerly. */
-export function fromNodeRequest(req: IncomingMessage, options: NodeRequestOptions = {}): MppRequest {
+/**
+ * Wraps a Node `IncomingMessage` as the engine's framework-neutral request. Cheap: nothing is read
+ * eagerly. Adapters pass their engine's options (`engine.options`) and, when the framework
+ * rewrote `req.url`, the target as received.
+ */
+export function fromNodeRequest(
+  req: IncomingMessage,
+  options: NodeRequestOptions = {},
+  target = options.target,
+): MppRequest {
   const h = req.headers;
   const trust = options.trustProxy === true;
   const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
@@ -39,7 +47,7 @@ export function fromNodeRequest(req: IncomingMessage, options: NodeRequestOption
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     headers: { get: (name) => header(name) ?? null },
-    target: options.target ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+    target: target ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
     header,
     headerLines(name) {
       // Node keeps only the first of repeated Authorization lines in req.headers; rawHeaders has all.

@@ -92,3 +92,12 @@ export function settleNodeResponse(res: ServerResponse, pass: PassDecision): voi
     if (!res.headersSent) pass.finalize(499);
   });
 }
+
+/**
+ * A header value as one string, or undefined when absent: frameworks answer `getHeader` with a
+ * number, a string, a list of lines, or `''` (Koa) for a header that is not set.
+ */
+export function headerText(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.join(', ');
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+}
