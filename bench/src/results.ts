@@ -86,10 +86,12 @@ export function targets(r: Results): Target[] {
       met: m('ours.engine.402') <= 20,
     });
     out.push({
-      name: 'Paid-path verification (no signature)',
-      measured: `engine, test method ${us(m('ours.engine.paid.test'))} (no-op method ${us(m('ours.engine.paid.noop'))})`,
+      // The issue's measure is "HMAC + expiry + request hash, no I/O": the no-op method. The test
+      // method adds two replay-store claims (storage, even in memory) and is shown beside it.
+      name: 'Paid-path verification (no signature, no I/O)',
+      measured: `engine, no-op method ${us(m('ours.engine.paid.noop'))} (test method, with two replay-store claims: ${us(m('ours.engine.paid.test'))})`,
       goal: '≤ 15 µs',
-      met: m('ours.engine.paid.test') <= 15,
+      met: m('ours.engine.paid.noop') <= 15,
     });
     const r402 = m('mppx.fetch.402') / m('ours.engine.402');
     out.push({

@@ -4,7 +4,7 @@
  * broker`, `express fastify koa nest`; or `--sections a,b`, `--frameworks a,b`), `--out=<dir>`
  * (default: the bench folder), `--no-wait` (do not wait for the load average to drop first).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { renderMarkdown, summary } from './report.js';
@@ -25,6 +25,7 @@ if (!args.quick && !args.rest.includes('--no-wait')) {
   }
 }
 const results = await runSuite({ ...args, log });
+mkdirSync(out, { recursive: true });
 writeFileSync(`${out}/results.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${out}/RESULTS.md`, renderMarkdown(results));
 console.log('');
