@@ -14,6 +14,14 @@ export {
   routeGates,
 } from './adapters.js';
 export { requestHash } from './binding/request-hash.js';
+export {
+  buildOpenApiDocument,
+  type DiscoveryOperation,
+  type PaymentOffer,
+  paymentInfo,
+  toOpenApiPath,
+} from './discovery/openapi.js';
+export type { DiscoveryOptions, ResolvedDiscovery } from './discovery/options.js';
 export { type MountedHandler, MppEngine } from './engine/engine.js';
 export type { EventBase, Listener, MppEventName, MppEvents } from './engine/events.js';
 export { fromWebResponse, mountFetch, toWebRequest } from './engine/fetch-bridge.js';
@@ -26,12 +34,19 @@ export type { Logger } from './engine/logger.js';
 export type {
   MethodRoute,
   OfferContext,
+  OfferSummary,
   PaymentMethod,
   RequestObject,
   Verification,
   VerifyContext,
 } from './engine/method.js';
-export { currencyExponent, displayAmount, toMajorUnits, toMinorUnits } from './engine/money.js';
+export {
+  currencyExponent,
+  displayAmount,
+  priceSummary,
+  toMajorUnits,
+  toMinorUnits,
+} from './engine/money.js';
 export {
   deriveSecret,
   type EngineOptions,
@@ -39,7 +54,13 @@ export {
   resolveEngineOptions,
 } from './engine/options.js';
 export type { RateLimitOptions } from './engine/rate-limit.js';
-export { type CompiledRoute, compileRoute, RouteTable, toRouteConfig } from './engine/route.js';
+export {
+  type CompiledRoute,
+  compileRoute,
+  type RouteOperation,
+  RouteTable,
+  toRouteConfig,
+} from './engine/route.js';
 export { MemoryStore, type MemoryStoreOptions, type Store, type WindowCount } from './engine/store.js';
 export type {
   Decision,

@@ -50,11 +50,13 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
   if (!fastify.hasDecorator('mpp')) fastify.decorate('mpp', mpp);
   if (!fastify.hasRequestDecorator('mpp')) fastify.decorateRequest('mpp', null);
 
-  // Start-up validation: a bad price throws while the route is being registered.
+  // Start-up validation: a bad price throws while the route is being registered. The route is
+  // published for discovery under its own path.
   fastify.addHook('onRoute', function mppCompileRoute(route) {
     const input = route.config?.mpp;
     if (input === undefined) return;
-    engine.routeOf(input, `${route.method} ${route.url}`);
+    const compiled = engine.routeOf(input, `${route.method} ${route.url}`);
+    for (const method of [route.method].flat()) engine.publish(method, route.url, compiled);
     // Settlement runs on the priced routes only, so the others keep Fastify's hook-free reply path.
     // A priced route declared before this plugin (no onSend here) settles at writeHead instead.
     const own = route.onSend;
@@ -117,16 +119,19 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
     done(null, payload);
   }
 
-  // The engine's mounted routes (the embedded broker), answered before Fastify parses their bodies.
-  if (engine.isMounted(engine.options.prefix)) {
+  // The engine's mounted routes (the embedded broker, the discovery document), answered before
+  // Fastify parses their bodies.
+  const prefix = engine.options.prefix;
+  const mounted = engine.isMounted(prefix) ? [prefix, `${prefix}/*`, '/.well-known/jwks.json'] : [];
+  if (engine.isMounted('/openapi.json')) mounted.push('/openapi.json');
+  if (mounted.length > 0) {
     const mppMounted: preParsingAsyncHookHandler = async (request, reply, payload) => {
       const { req, rest } = fromPayload(request, payload);
       const decision = await engine.handle(req);
       if (decision.kind === 'respond') send(reply, decision);
       return rest();
     };
-    const prefix = engine.options.prefix;
-    for (const url of [prefix, `${prefix}/*`, '/.well-known/jwks.json']) {
+    for (const url of mounted) {
       fastify.all(url, { preParsing: mppMounted }, (_request, reply) => reply.callNotFound());
     }
   }

@@ -87,7 +87,8 @@ export class MppModule implements OnModuleInit, NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    const prefix = this.mpp.engine.options.prefix;
-    consumer.apply(MppMountMiddleware).forRoutes(prefix, `${prefix}/{*path}`, '/.well-known/jwks.json');
+    const { prefix, discovery } = this.mpp.engine.options;
+    const routes = [prefix, `${prefix}/{*path}`, '/.well-known/jwks.json'];
+    consumer.apply(MppMountMiddleware).forRoutes(...routes, ...(discovery ? ['/openapi.json'] : []));
   }
 }

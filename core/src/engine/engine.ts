@@ -1,9 +1,16 @@
+import {
+  buildOpenApiDocument,
+  type DiscoveryOperation,
+  type JsonObject,
+  parseOperation,
+} from '../discovery/openapi.js';
+import { discoveryResponse, isDiscoveryTarget } from '../discovery/serve.js';
 import { MppConfigError, MppError } from '../protocol/errors.js';
 import { EventHub, type Listener, type MppEventName } from './events.js';
 import { Gate } from './gate.js';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './options.js';
 import { problemResponse } from './responses.js';
-import { type CompiledRoute, compileRoute, RouteTable } from './route.js';
+import { type CompiledRoute, compileRoute, RouteTable, toRouteConfig } from './route.js';
 import type { Decision, MppRequest, RouteInput } from './types.js';
 
 /** A handler for the routes the engine mounts under its prefix (the embedded broker). */
@@ -22,6 +29,10 @@ export class MppEngine {
   private mounted: MountedHandler | undefined;
   /** Routes compiled by `routeOf`, per price object. */
   private readonly compiled = new WeakMap<object, CompiledRoute>();
+  /** Priced operations outside the route map, for discovery (`publish`). */
+  private readonly published: DiscoveryOperation[] = [];
+  /** The serialized discovery document, until the known routes change. */
+  private discoveryBody: Uint8Array | undefined;
 
   /** The package named in configuration errors (the adapter's, when an adapter built the engine). */
   readonly pkg: string;
@@ -35,9 +46,40 @@ export class MppEngine {
     this.gate = new Gate(this.options, this.events);
   }
 
-  /** Compiles one route (validates it now; throws MppConfigError naming the route). */
+  /**
+   * Compiles one route (validates it now; throws MppConfigError naming the route). A route config
+   * with an `operation` is also published for discovery.
+   */
   route(input: RouteInput, label = 'route'): CompiledRoute {
-    return compileRoute(input, this.options.methods, label, this.pkg);
+    const route = compileRoute(input, this.options.methods, label, this.pkg);
+    const operation = toRouteConfig(input).operation;
+    if (operation !== undefined) {
+      const op = parseOperation(operation);
+      if (!op) throw new MppConfigError(this.pkg, `${label}.operation`, 'must look like "GET /reports/:id"');
+      this.publish(op.method, op.path, route);
+    }
+    return route;
+  }
+
+  /**
+   * Lists a priced route in the discovery document as `method path` (`'GET'`, `'/forecast/:zip'`):
+   * adapters call it for routes whose path they know at registration. Route-map routes are listed
+   * already. A method OpenAPI cannot name is ignored.
+   */
+  publish(method: string, path: string, route: CompiledRoute): void {
+    this.published.push({ method: method.toUpperCase(), path, route });
+    this.discoveryBody = undefined;
+  }
+
+  /**
+   * The discovery document (OpenAPI 3.1) of every priced route known now — the route map first,
+   * then published routes — or undefined when the `discovery` option is off. For apps that merge
+   * `x-payment-info` into an OpenAPI document of their own.
+   */
+  discoveryDocument(): JsonObject | undefined {
+    const info = this.options.discovery;
+    if (!info) return undefined;
+    return buildOpenApiDocument(info, [...(this.table?.operations ?? []), ...this.published]);
   }
 
   /**
@@ -55,6 +97,7 @@ export class MppEngine {
   /** Installs a route map (`{ 'GET /forecast/:zip': { amount: '1.00', currency: 'sgd' } }`). */
   useRoutes(routes: Record<string, RouteInput>, pkg = this.pkg): void {
     this.table = new RouteTable(routes, this.options.methods, pkg);
+    this.discoveryBody = undefined;
   }
 
   /** Serves requests under `options.prefix` (the embedded broker's webhook, checkout, JWKS…). */
@@ -62,8 +105,9 @@ export class MppEngine {
     this.mounted = handler;
   }
 
-  /** True when the target is one of the mounted routes. */
+  /** True when the target is one of the mounted routes (or the discovery document, when on). */
   isMounted(target: string): boolean {
+    if (this.options.discovery && isDiscoveryTarget(target)) return true;
     if (!this.mounted) return false;
     const p = this.options.prefix;
     return (
@@ -86,6 +130,11 @@ export class MppEngine {
 
   /** Full dispatch for a global middleware: mounted routes, then the route map, else `next`. */
   async handle(req: MppRequest): Promise<Decision> {
+    if (this.options.discovery && isDiscoveryTarget(req.target)) {
+      // Built on first request, when every adapter has published its routes; kept until they change.
+      const doc = () => (this.discoveryBody ??= this.serializeDiscovery());
+      return discoveryResponse(this.options, req, doc) ?? NEXT;
+    }
     if (this.mounted && this.isMounted(req.target)) {
       // A Fetch Request cannot carry these methods, and no mounted route serves them.
       if (FETCH_FORBIDDEN.has(req.method))
@@ -104,11 +153,23 @@ export class MppEngine {
     return route ? this.gate.decide(req, route) : NEXT;
   }
 
+  private serializeDiscovery(): Uint8Array {
+    const doc = this.discoveryDocument()!;
+    // The draft wants at least one path; an empty document usually means gates without `operation`.
+    if (Object.keys(doc.paths as object).length === 0)
+      this.options.logger.warn(
+        { option: 'discovery' },
+        'The discovery document lists no priced route: give route-level gates an `operation`',
+      );
+    return UTF8.encode(JSON.stringify(doc));
+  }
+
   /** Subscribes to an engine event; returns the unsubscribe function. */
   on<K extends MppEventName>(name: K, listener: Listener<K>): () => void {
     return this.events.on(name, listener);
   }
 }
 
+const UTF8 = new TextEncoder();
 const NEXT: Decision = Object.freeze({ kind: 'next' as const });
 const FETCH_FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);

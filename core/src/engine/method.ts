@@ -52,8 +52,26 @@ export interface Verification {
   readonly undo?: 'released' | 'refunded';
 }
 
+/**
+ * A route's offer as the discovery document publishes it (`x-payment-info`), known at start-up.
+ * Advisory: the 402 challenge stays authoritative.
+ */
+export interface OfferSummary {
+  /** Minor units (`"100"`), or null when the price is computed per request. */
+  readonly amount: string | null;
+  /** Lower-case ISO 4217 code, when known at start-up. */
+  readonly currency?: string;
+  /** A human-readable pricing note. */
+  readonly description?: string;
+}
+
 /** A method's compiled view of one route (built once at start-up). */
 export interface MethodRoute {
+  /**
+   * What discovery publishes for this offer. Omitted, the offer is published as dynamically
+   * priced (`amount: null`).
+   */
+  readonly summary?: OfferSummary;
   /** Builds the challenge request for this request. Pure: no I/O, no side effects. */
   request(ctx: OfferContext): RequestObject | Promise<RequestObject>;
   /**

@@ -1,4 +1,6 @@
 import { MppError } from '../protocol/errors.js';
+import type { OfferSummary } from './method.js';
+import type { Price, PriceFn } from './types.js';
 
 /**
  * Prices are written by people in major units (`'1.00'` SGD) and carried on the wire in ISO 4217
@@ -98,4 +100,19 @@ export function priceText(name: 'description' | 'externalId', value: unknown): s
   if (typeof value !== 'string' || value.length > max)
     throw new MppError('bad-request', `Price ${name} must be a string of at most ${max} characters`);
   return value;
+}
+
+/**
+ * What discovery publishes for a one-time price: its amount in minor units, or `null` for a price
+ * function, which is only known once a request arrives.
+ */
+export function priceSummary(price: Price | PriceFn): OfferSummary {
+  if (typeof price === 'function') return Object.freeze({ amount: null });
+  const currency = price.currency.toLowerCase();
+  const out: { amount: string; currency: string; description?: string } = {
+    amount: toMinorUnits(price.amount, currency),
+    currency,
+  };
+  if (typeof price.description === 'string') out.description = price.description;
+  return Object.freeze(out);
 }

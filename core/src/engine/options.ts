@@ -1,3 +1,4 @@
+import { type DiscoveryOptions, type ResolvedDiscovery, resolveDiscovery } from '../discovery/options.js';
 import { MppConfigError } from '../protocol/errors.js';
 import { hmacSha256 } from '../protocol/hash.js';
 import type { IdempotencyOptions, ResolvedIdempotency } from './idempotency.js';
@@ -66,6 +67,12 @@ export interface EngineOptions {
    * would throttle all of them together. Needs a store with `increment` (MemoryStore, RedisStore).
    */
   rateLimit?: false | RateLimitOptions;
+  /**
+   * Payment discovery (draft-payment-discovery-00): serve an OpenAPI 3.1 document of the priced
+   * routes at `GET /openapi.json`, with `x-payment-info` on each (see {@link DiscoveryOptions}).
+   * Default off: the title and version are the app's to name, and `/openapi.json` may be the app's own.
+   */
+  discovery?: false | DiscoveryOptions;
 }
 
 /** Options after validation and defaults: frozen, resolved once at start-up. */
@@ -88,6 +95,8 @@ export interface ResolvedEngineOptions {
   readonly idempotency: ResolvedIdempotency | undefined;
   /** Undefined when off. */
   readonly rateLimit: ResolvedRateLimit | undefined;
+  /** Undefined when off. */
+  readonly discovery: ResolvedDiscovery | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -192,6 +201,7 @@ export function resolveEngineOptions(
     logger,
     idempotency: resolveIdempotency(input.idempotency, store, logger, pkg),
     rateLimit: resolveRateLimit(input.rateLimit, store, pkg),
+    discovery: resolveDiscovery(input.discovery, pkg),
   });
 }
 

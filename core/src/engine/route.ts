@@ -62,10 +62,15 @@ export function compileRoute(
   return Object.freeze({ label, offers: Object.freeze(offers), settlement: config.settlement ?? 'success' });
 }
 
-interface TableEntry {
+/** A route as written: method (upper-case, `*` for any) and path pattern (`/forecast/:zip`). */
+export interface RouteOperation {
   readonly method: string;
-  readonly pattern: RegExp;
+  readonly path: string;
   readonly route: CompiledRoute;
+}
+
+interface TableEntry extends RouteOperation {
+  readonly pattern: RegExp;
 }
 
 const PATTERN = /^(?:([A-Za-z]+|\*)\s+)?(\/\S*)$/;
@@ -127,6 +132,7 @@ export class RouteTable {
       const method = (m[1] ?? '*').toUpperCase();
       this.entries.push({
         method,
+        path: m[2]!,
         pattern: patternToRegex(m[2]!),
         route: compileRoute(input, methods, key, pkg),
       });
@@ -135,6 +141,11 @@ export class RouteTable {
 
   get size(): number {
     return this.entries.length;
+  }
+
+  /** The routes in the order they match (the first match wins), as written. */
+  get operations(): readonly RouteOperation[] {
+    return this.entries;
   }
 
   /** The protected route for a request, or undefined when it is not protected. */

@@ -78,6 +78,12 @@ export interface RouteConfig {
   methods?: readonly string[];
   /** Default `'success'`: non-2xx answers release one-time charges and refund saved-method ones. */
   settlement?: Settlement;
+  /**
+   * Lists this route in the discovery document (`GET /openapi.json`, option `discovery`) as this
+   * operation, e.g. `'GET /reports/:id'`. For route-level gates (`protect`), whose path the engine
+   * cannot see; route-map keys and Fastify routes name their operation already.
+   */
+  operation?: string;
 }
 
 /** What a route may be given as. */

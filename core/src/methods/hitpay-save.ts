@@ -2,6 +2,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type {
   MethodRoute,
   OfferContext,
+  OfferSummary,
   PaymentMethod,
   RequestObject,
   Verification,
@@ -99,6 +100,21 @@ function savedRequest(
 }
 
 /**
+ * The discovery summary: the per-call amount, with the grant's caps in the pricing note (the
+ * discovery schema allows no other members on an offer).
+ */
+function savedSummary(terms: CompiledTerms): OfferSummary {
+  const caps =
+    `charged to a saved wallet under a grant of at most ${displayAmount(terms.maxPerCharge, terms.currency)}` +
+    ` per charge and ${displayAmount(terms.totalCap, terms.currency)} in total`;
+  return Object.freeze({
+    amount: terms.perCall,
+    currency: terms.currency,
+    description: terms.description === undefined ? `Per call; ${caps}` : `${terms.description} (${caps})`,
+  });
+}
+
+/**
  * `method="hitpay-save"`: a saved wallet (GrabPay, ShopeePay, Touch 'n Go) charged under a signed,
  * capped grant, with no checkout per call. The challenge is route-level and reusable; each
  * credential carries `{ grant, nonce, request_hash }`, the nonce being single use. The grant is
@@ -117,6 +133,7 @@ export function hitpaySaveMethod(
       if (route.savedMethod === undefined) return undefined;
       const terms = compileTerms(route.savedMethod);
       return {
+        summary: savedSummary(terms),
         request(ctx: OfferContext) {
           return savedRequest(terms, host.brokerUrl(ctx), host.merchantId, emailOf(terms, ctx.request));
         },

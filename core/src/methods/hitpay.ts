@@ -5,7 +5,7 @@ import type {
   RequestObject,
   Verification,
 } from '../engine/method.js';
-import { displayAmount, priceText, toMinorUnits } from '../engine/money.js';
+import { displayAmount, priceSummary, priceText, toMinorUnits } from '../engine/money.js';
 import type { Price, RouteConfig } from '../engine/types.js';
 import { MppConfigError, MppError } from '../protocol/errors.js';
 import type { Broker } from './broker-api.js';
@@ -83,6 +83,7 @@ export function hitpayMethod(host: HitPayMethodContext, options: HitPayMethodOpt
         chargeRequest(price, 'https://validate.invalid', host.merchantId, rails); // validates the amount now
       }
       return {
+        summary: priceSummary(price),
         request(ctx) {
           const broker = host.brokerUrl(ctx);
           if (typeof price === 'function') {

@@ -5,7 +5,7 @@ import type {
   Verification,
   VerifyContext,
 } from '../engine/method.js';
-import { priceText, toMinorUnits } from '../engine/money.js';
+import { priceSummary, priceText, toMinorUnits } from '../engine/money.js';
 import type { Price, RouteConfig } from '../engine/types.js';
 import { MppError } from '../protocol/errors.js';
 
@@ -101,11 +101,12 @@ export function testMethod(
     compile(route: RouteConfig): MethodRoute | undefined {
       const price = route.price;
       if (price === undefined) return undefined;
+      const summary = priceSummary(price);
       if (typeof price === 'function')
-        return { request: async (ctx) => requestFor(await price(ctx.request)), verify };
+        return { summary, request: async (ctx) => requestFor(await price(ctx.request)), verify };
       // A static price is priced once (and validated now); freezing lets the engine cache its encoding.
       const fixed = Object.freeze(requestFor(price));
-      return { request: () => fixed, verify };
+      return { summary, request: () => fixed, verify };
     },
   };
 }
