@@ -1,4 +1,5 @@
 import { MppEngine } from './engine/engine.js';
+import { readStreamBounded } from './engine/fetch-bridge.js';
 import { recordFetchResponse } from './engine/idempotency.js';
 import type { EngineOptions } from './engine/options.js';
 import type {
@@ -38,30 +39,12 @@ export interface FetchRequestOptions {
  * is `payload-too-large` at once, so an upload of any size never sits whole in memory.
  */
 async function readBounded(request: Request, limit: number): Promise<Uint8Array> {
-  if (Number(request.headers.get('content-length')) > limit)
-    throw new MppError('payload-too-large', `Request body exceeds ${limit} bytes`);
-  const reader = request.clone().body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      // Not awaited: a tee branch's cancel settles only once the other branch is cancelled too.
-      reader.cancel().catch(() => undefined);
-      throw new MppError('payload-too-large', `Request body exceeds ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  const body =
+    Number(request.headers.get('content-length')) > limit
+      ? undefined
+      : await readStreamBounded(request.clone().body!, limit);
+  if (body === undefined) throw new MppError('payload-too-large', `Request body exceeds ${limit} bytes`);
+  return body;
 }
 
 /** Wraps a Fetch `Request` as the engine's request. The body is read from a clone, so the handler still can. */

@@ -24,7 +24,7 @@ export {
 export type { DiscoveryOptions, ResolvedDiscovery } from './discovery/options.js';
 export { type MountedHandler, MppEngine } from './engine/engine.js';
 export type { EventBase, Listener, MppEventName, MppEvents } from './engine/events.js';
-export { fromWebResponse, mountFetch, toWebRequest } from './engine/fetch-bridge.js';
+export { fromWebResponse, mountFetch, readStreamBounded, toWebRequest } from './engine/fetch-bridge.js';
 export {
   IDEMPOTENT_REPLAYED,
   type IdempotencyOptions,

@@ -1,3 +1,4 @@
+import { readStreamBounded } from '@hit-pay/mpp';
 import { MppError, PROBLEM_JSON } from '@hit-pay/mpp/protocol';
 import type { z } from 'zod';
 
@@ -53,28 +54,14 @@ export function problem(error: MppError, headers: Record<string, string> = {}): 
  */
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new MppError('payload-too-large', `Body exceeds ${limit} bytes`);
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new MppError('payload-too-large', `Body exceeds ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  const body =
+    declared > limit
+      ? undefined
+      : request.body
+        ? await readStreamBounded(request.body, limit)
+        : new Uint8Array(0);
+  if (body === undefined) throw new MppError('payload-too-large', `Body exceeds ${limit} bytes`);
+  return body;
 }
 
 /** Reads a JSON body and checks it against a schema; every failure is a clear `bad-request`. */

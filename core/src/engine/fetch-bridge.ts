@@ -60,3 +60,35 @@ export async function fromWebResponse(res: Response): Promise<RespondDecision> {
 export function mountFetch(handler: (request: Request) => Promise<Response>): MountedHandler {
   return async (req) => fromWebResponse(await handler(await toWebRequest(req)));
 }
+
+/**
+ * Reads a web stream to its end, at most `limit` bytes: undefined when it holds more (the stream
+ * is then cancelled, read no further), so a body of any size never sits whole in memory.
+ */
+export async function readStreamBounded(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Not awaited: a tee branch's cancel settles only once the other branch is cancelled too.
+      reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
 import { base64url } from '../protocol/base64url.js';
 import { MppError } from '../protocol/errors.js';
 import { sha256Base64url } from '../protocol/hash.js';
+import { readStreamBounded } from './fetch-bridge.js';
 import type { Logger } from './logger.js';
 import { withPrivate } from './responses.js';
 import type { Store } from './store.js';
@@ -293,28 +294,9 @@ export function recordFetchResponse(response: Response, recorder: ResponseRecord
     recorder.complete(response.status, headers, new Uint8Array(0));
     return;
   }
-  const reader = response.clone().body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const pump = async (): Promise<void> => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > recorder.maxBodyBytes) {
-        reader.cancel().catch(() => undefined);
-        recorder.fail('too-large');
-        return;
-      }
-      chunks.push(value);
-    }
-    const body = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c, at);
-      at += c.byteLength;
-    }
-    recorder.complete(response.status, headers, body);
-  };
-  pump().catch(() => recorder.fail('aborted'));
+  readStreamBounded(response.clone().body!, recorder.maxBodyBytes).then(
+    (body) =>
+      body === undefined ? recorder.fail('too-large') : recorder.complete(response.status, headers, body),
+    () => recorder.fail('aborted'),
+  );
 }
