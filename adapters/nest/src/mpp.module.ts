@@ -87,8 +87,12 @@ export class MppModule implements OnModuleInit, NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    const { prefix, discovery } = this.mpp.engine.options;
-    const routes = [prefix, `${prefix}/{*path}`, '/.well-known/jwks.json'];
-    consumer.apply(MppMountMiddleware).forRoutes(...routes, ...(discovery ? ['/openapi.json'] : []));
+    const engine = this.mpp.engine;
+    const { prefix, discovery } = engine.options;
+    // Nothing mounted (no embedded broker, no discovery): no middleware, so the app's other routes
+    // do not pay its path checks on every request.
+    const broker = engine.isMounted(prefix) ? [prefix, `${prefix}/{*path}`, '/.well-known/jwks.json'] : [];
+    const routes = [...broker, ...(discovery ? ['/openapi.json'] : [])];
+    if (routes.length > 0) consumer.apply(MppMountMiddleware).forRoutes(...routes);
   }
 }
