@@ -19,6 +19,20 @@ export class MppResponseException extends HttpException {
   constructor(readonly decision: RespondDecision) {
     super(typeof decision.body === 'string' ? decision.body : 'Payment required', decision.status);
   }
+
+  /**
+   * The exception for a decision, built without a stack trace: it is an answer, not a fault, and
+   * capturing Nest's deep stack on every 402 measured as a large share of the 402's cost.
+   */
+  static of(decision: RespondDecision): MppResponseException {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new MppResponseException(decision);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 /**

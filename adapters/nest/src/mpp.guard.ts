@@ -37,7 +37,7 @@ export class MppGuard implements CanActivate {
     const engine = this.mpp.engine;
     const route = engine.routeOf(price, `${controller.name}.${handler.name}`);
     const decision = await engine.decide(toMppRequest(request, engine), route);
-    if (decision.kind === 'respond') throw new MppResponseException(decision);
+    if (decision.kind === 'respond') throw MppResponseException.of(decision);
     if (decision.kind === 'pass') {
       paidRequests.set(request, decision);
       // Armed here, not in an interceptor: whatever answers from now on — a later guard's 403, a
