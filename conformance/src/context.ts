@@ -38,6 +38,27 @@ export interface ContextState {
 }
 
 /** The mounted Fetch handler: a tiny stand-in for the embedded broker, served under `/mpp`. */
+/** The context a fixture app is built from, and the handler-run counters it reports into. */
+export function fixtureContext(
+  variant: string,
+  mpp: Mpp,
+  options: MppOptions,
+): { context: FixtureContext; runs: Map<RouteKey, number> } {
+  const runs = new Map<RouteKey, number>(ROUTE_KEYS.map((k) => [k, 0]));
+  const context: FixtureContext = {
+    variant,
+    mpp,
+    options,
+    routes: PROTECTED_ROUTES,
+    ran(route) {
+      const n = (runs.get(route) ?? 0) + 1;
+      runs.set(route, n);
+      return n;
+    },
+  };
+  return { context, runs };
+}
+
 async function mounted(request: Request): Promise<Response> {
   const path = new URL(request.url).pathname;
   const headers = { 'content-type': 'application/json', 'x-mpp-mounted': 'yes' };
@@ -64,18 +85,7 @@ export function createContext(variant: string, config: ScenarioConfig = {}): Con
   };
   const mpp = createMpp(options);
   mpp.engine.mount(mountFetch(mounted));
-  const runs = new Map<RouteKey, number>(ROUTE_KEYS.map((k) => [k, 0]));
-  const context: FixtureContext = {
-    variant,
-    mpp,
-    options,
-    routes: PROTECTED_ROUTES,
-    ran(route) {
-      const n = (runs.get(route) ?? 0) + 1;
-      runs.set(route, n);
-      return n;
-    },
-  };
+  const { context, runs } = fixtureContext(variant, mpp, options);
   return {
     context,
     runs,

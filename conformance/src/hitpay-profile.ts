@@ -3,8 +3,7 @@ import { base64url, type Challenge, parseReceipt } from '@hit-pay/mpp/protocol';
 import { remoteJwks, verifyReceipt } from '@hit-pay/mpp/receipts';
 import { type Sandbox, startSandbox } from '@hit-pay/mpp-sandbox';
 import { expect } from 'vitest';
-import { CONFORMANCE_REALM, CONFORMANCE_SECRET, type ContextState, type FixtureContext } from './context.js';
-import { PROTECTED_ROUTES, ROUTE_KEYS, type RouteKey } from './routes.js';
+import { CONFORMANCE_REALM, CONFORMANCE_SECRET, type ContextState, fixtureContext } from './context.js';
 
 /**
  * The `hitpay` profile: scenarios run against the real `hitpay` method, the embedded broker
@@ -50,19 +49,7 @@ export async function createHitPayContext(
     requireTls: false,
     brokerOptions: { reconcileIntervalMs: 0 },
   };
-  const mpp = createMpp(options);
-  const runs = new Map<RouteKey, number>(ROUTE_KEYS.map((k) => [k, 0]));
-  const context: FixtureContext = {
-    variant,
-    mpp,
-    options,
-    routes: PROTECTED_ROUTES,
-    ran(route) {
-      const n = (runs.get(route) ?? 0) + 1;
-      runs.set(route, n);
-      return n;
-    },
-  };
+  const { context, runs } = fixtureContext(variant, createMpp(options), options);
   return {
     context,
     runs,

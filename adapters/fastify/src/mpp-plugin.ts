@@ -121,9 +121,8 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
 
   // The engine's mounted routes (the embedded broker, the discovery document), answered before
   // Fastify parses their bodies.
-  const prefix = engine.options.prefix;
-  const mounted = engine.isMounted(prefix) ? [prefix, `${prefix}/*`, '/.well-known/jwks.json'] : [];
-  if (engine.isMounted('/openapi.json')) mounted.push('/openapi.json');
+  const { prefixes, paths } = engine.mountedPaths();
+  const mounted = [...prefixes.flatMap((p) => [p, `${p}/*`]), ...paths];
   if (mounted.length > 0) {
     const mppMounted: preParsingAsyncHookHandler = async (request, reply, payload) => {
       const { req, rest } = fromPayload(request, payload);

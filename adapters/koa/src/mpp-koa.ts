@@ -58,7 +58,7 @@ export function mppKoa(options?: MppKoaOptions): MppKoaMiddleware {
     if (decision.kind === 'next') return next();
     if (decision.kind === 'respond') {
       ctx.status = decision.status;
-      for (const [name, value] of groupHeaders(decision.headers, (n) => ctx.response.get(n) || undefined))
+      for (const [name, value] of groupHeaders(decision.headers, (n) => ctx.response.get(n)))
         ctx.set(name, value);
       // A string body (content-type is set above) goes out with the headers in one socket write.
       ctx.body = typeof decision.body === 'string' ? decision.body : Buffer.from(decision.body);

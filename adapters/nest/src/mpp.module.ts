@@ -87,12 +87,10 @@ export class MppModule implements OnModuleInit, NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    const engine = this.mpp.engine;
-    const { prefix, discovery } = engine.options;
     // Nothing mounted (no embedded broker, no discovery): no middleware, so the app's other routes
     // do not pay its path checks on every request.
-    const broker = engine.isMounted(prefix) ? [prefix, `${prefix}/{*path}`, '/.well-known/jwks.json'] : [];
-    const routes = [...broker, ...(discovery ? ['/openapi.json'] : [])];
+    const { prefixes, paths } = this.mpp.engine.mountedPaths();
+    const routes = [...prefixes.flatMap((p) => [p, `${p}/{*path}`]), ...paths];
     if (routes.length > 0) consumer.apply(MppMountMiddleware).forRoutes(...routes);
   }
 }

@@ -1,4 +1,4 @@
-import type { CompiledRoute } from '../engine/route.js';
+import { type CompiledRoute, parseRouteKey } from '../engine/route.js';
 import type { JsonValue } from '../protocol/json.js';
 import type { ResolvedDiscovery } from './options.js';
 
@@ -76,9 +76,9 @@ export function toOpenApiPath(pattern: string): { path: string; parameters: Json
 
 /** `'GET /reports/:id'` → `{ method: 'GET', path: '/reports/:id' }`, or undefined when malformed. */
 export function parseOperation(text: unknown): { method: string; path: string } | undefined {
-  const m = typeof text === 'string' ? /^([A-Za-z]+)\s+(\/\S*)$/.exec(text.trim()) : null;
-  if (!m || !OPENAPI_METHODS.has(m[1]!.toLowerCase())) return undefined;
-  return { method: m[1]!.toUpperCase(), path: m[2]! };
+  const op = typeof text === 'string' ? parseRouteKey(text) : undefined;
+  // A route map key may leave the method out (`'*'`); an operation must name one OpenAPI knows.
+  return op && OPENAPI_METHODS.has(op.method.toLowerCase()) ? op : undefined;
 }
 
 /** The 402 answer every payable operation declares. */

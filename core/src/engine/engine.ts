@@ -4,7 +4,7 @@ import {
   type JsonObject,
   parseOperation,
 } from '../discovery/openapi.js';
-import { discoveryResponse, isDiscoveryTarget } from '../discovery/serve.js';
+import { DISCOVERY_PATH, discoveryResponse, isDiscoveryTarget } from '../discovery/serve.js';
 import { MppConfigError, MppError } from '../protocol/errors.js';
 import { EventHub, type Listener, type MppEventName } from './events.js';
 import { Gate } from './gate.js';
@@ -105,17 +105,24 @@ export class MppEngine {
     this.mounted = handler;
   }
 
+  /**
+   * The paths the engine answers itself, for routers that only see what is registered with them
+   * (Fastify, Nest): each of `prefixes` covers itself and every path under it, `paths` are exact.
+   * Both empty when nothing is mounted and discovery is off.
+   */
+  mountedPaths(): { prefixes: string[]; paths: string[] } {
+    const prefixes = this.mounted ? [this.options.prefix] : [];
+    const paths = this.mounted ? [JWKS_PATH] : [];
+    if (this.options.discovery) paths.push(DISCOVERY_PATH);
+    return { prefixes, paths };
+  }
+
   /** True when the target is one of the mounted routes (or the discovery document, when on). */
   isMounted(target: string): boolean {
     if (this.options.discovery && isDiscoveryTarget(target)) return true;
     if (!this.mounted) return false;
     const p = this.options.prefix;
-    return (
-      target === p ||
-      target.startsWith(`${p}/`) ||
-      target.startsWith(`${p}?`) ||
-      target === '/.well-known/jwks.json'
-    );
+    return target === p || target.startsWith(`${p}/`) || target.startsWith(`${p}?`) || target === JWKS_PATH;
   }
 
   /** The route-map route for a request, if any. */
@@ -172,4 +179,6 @@ export class MppEngine {
 
 const UTF8 = new TextEncoder();
 const NEXT: Decision = Object.freeze({ kind: 'next' as const });
+/** Where the mounted broker publishes its keys, whatever the prefix (clients look for it there). */
+const JWKS_PATH = '/.well-known/jwks.json';
 const FETCH_FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);

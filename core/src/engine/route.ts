@@ -74,6 +74,15 @@ interface TableEntry extends RouteOperation {
 }
 
 const PATTERN = /^(?:([A-Za-z]+|\*)\s+)?(\/\S*)$/;
+
+/**
+ * `'GET /forecast/:zip'` → its method (upper-case; `'*'` when none is named) and path pattern, or
+ * undefined when the key is malformed. Route maps and discovery's `operation` share this grammar.
+ */
+export function parseRouteKey(key: string): { method: string; path: string } | undefined {
+  const m = PATTERN.exec(key.trim());
+  return m ? { method: (m[1] ?? '*').toUpperCase(), path: m[2]! } : undefined;
+}
 /** Scheme and authority of an absolute-form request target (RFC 9112 §3.2.2). */
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 
@@ -126,14 +135,13 @@ export class RouteTable {
     if (routes === null || typeof routes !== 'object')
       throw new MppConfigError(pkg, 'routes', 'must be an object');
     for (const [key, input] of Object.entries(routes)) {
-      const m = PATTERN.exec(key.trim());
-      if (!m)
+      const parsed = parseRouteKey(key);
+      if (!parsed)
         throw new MppConfigError(pkg, `routes["${key}"]`, 'must look like "GET /path/:param" or "/path/*"');
-      const method = (m[1] ?? '*').toUpperCase();
       this.entries.push({
-        method,
-        path: m[2]!,
-        pattern: patternToRegex(m[2]!),
+        method: parsed.method,
+        path: parsed.path,
+        pattern: patternToRegex(parsed.path),
         route: compileRoute(input, methods, key, pkg),
       });
     }

@@ -24,9 +24,8 @@ export function groupHeaders(
   if (current) {
     for (const name of MERGED) {
       const ours = out.get(name);
-      const theirs = current(name);
-      if (typeof ours !== 'string' || theirs === undefined || theirs === null || theirs === '') continue;
-      const existing = Array.isArray(theirs) ? theirs.join(', ') : String(theirs);
+      const existing = headerText(current(name));
+      if (typeof ours !== 'string' || existing === undefined) continue;
       const have = new Set(existing.split(',').map((h) => h.trim().toLowerCase()));
       const add = ours
         .split(',')
@@ -79,10 +78,7 @@ export function settleNodeResponse(res: ServerResponse, pass: PassDecision): voi
         for (let i = 0; i + 1 < flat.length; i += 2) res.setHeader(flat[i]!, flat[i + 1]!);
       } else for (const [k, v] of Object.entries(last)) if (v !== undefined) res.setHeader(k, v as string);
     }
-    const current = (name: string): string | undefined => {
-      const v = res.getHeader(name);
-      return v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : String(v);
-    };
+    const current = (name: string): string | undefined => headerText(res.getHeader(name));
     for (const [name, value] of pass.finalize(statusCode, current)) res.setHeader(name, value);
     // Final now (a compression layer inside this one has set its Content-Encoding already).
     if (head) head.headers = replayableHeaders(Object.entries(res.getHeaders()));
