@@ -1,14 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  type Decision,
   type MppGates,
   type MppMiddlewareOptions,
   mppOf,
+  type PassDecision,
   type Payment,
   routeGates,
 } from '@hit-pay/mpp';
-import { fromNodeRequest, settleNodeResponse, writeNodeResponse } from '@hit-pay/mpp/node';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { nodeGate, nodeMiddleware } from '@hit-pay/mpp/node';
+import type { RequestHandler } from 'express';
 
 const PKG = '@hit-pay/mpp-express';
 
@@ -30,6 +30,11 @@ export type MppExpressOptions = MppMiddlewareOptions;
 /** The middleware `mppExpress` returns, with route-level gates (`protect`) that share its engine. */
 export interface MppExpressMiddleware extends RequestHandler, MppGates<RequestHandler> {}
 
+// Express's request is Node's, so core's Node middleware is the adapter; Express only adds `req.mpp`.
+const onPass = (req: IncomingMessage, pass: PassDecision): void => {
+  (req as Express.Request).mpp = pass.payment;
+};
+
 /**
  * Express middleware for HitPay MPP. Serves the engine's mounted routes (the embedded broker), gates
  * the routes of `options.routes`, and hands out `protect(price)` route middleware. Paid requests get
@@ -47,45 +52,6 @@ export interface MppExpressMiddleware extends RequestHandler, MppGates<RequestHa
  */
 export function mppExpress(options?: MppExpressOptions): MppExpressMiddleware {
   const mpp = mppOf(options, PKG);
-  const engine = mpp.engine;
-  const toMppRequest = (req: IncomingMessage) => fromNodeRequest(req, engine.options);
-
-  // Decisions are complete answers: a refusal is written as is, never passed to next(err). Only an
-  // unexpected failure (a mounted broker route throwing) reaches the app's error handler.
-  function apply(decision: Decision, req: Request, res: Response, next: NextFunction): void {
-    if (decision.kind === 'respond') {
-      writeNodeResponse(res, decision);
-      return;
-    }
-    if (decision.kind === 'pass') {
-      req.mpp = decision.payment;
-      settleNodeResponse(res, decision);
-    }
-    next();
-  }
-
-  const middleware: RequestHandler = function mppExpressMiddleware(req, res, next) {
-    // What engine.handle would answer `next` to (not mounted, no route) goes straight on: the
-    // unprotected routes of an app pay one synchronous lookup, no request wrapper, no promise.
-    const target = req.originalUrl ?? req.url ?? '/';
-    if (!engine.isMounted(target) && !engine.match({ method: req.method, target })) {
-      next();
-      return;
-    }
-    engine
-      .handle(toMppRequest(req))
-      .then((decision) => apply(decision, req, res, next))
-      .catch(next);
-  };
-  return Object.assign(
-    middleware,
-    routeGates(mpp, PKG, (route): RequestHandler => {
-      return function mppExpressProtect(req, res, next) {
-        engine
-          .decide(toMppRequest(req), route)
-          .then((decision) => apply(decision, req, res, next))
-          .catch(next);
-      };
-    }),
-  );
+  const gates = routeGates(mpp, PKG, (route): RequestHandler => nodeGate(mpp.engine, route, onPass));
+  return Object.assign(nodeMiddleware(mpp.engine, onPass) as RequestHandler, gates);
 }

@@ -121,8 +121,7 @@ const plugin: FastifyPluginAsync<MppPluginOptions> = async function mppFastify(f
 
   // The engine's mounted routes (the embedded broker, the discovery document), answered before
   // Fastify parses their bodies.
-  const { prefixes, paths } = engine.mountedPaths();
-  const mounted = [...prefixes.flatMap((p) => [p, `${p}/*`]), ...paths];
+  const mounted = engine.mountedPaths('*');
   if (mounted.length > 0) {
     const mppMounted: preParsingAsyncHookHandler = async (request, reply, payload) => {
       const { req, rest } = fromPayload(request, payload);

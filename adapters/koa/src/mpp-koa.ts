@@ -46,13 +46,10 @@ export function mppKoa(options?: MppKoaOptions): MppKoaMiddleware {
   const mpp = mppOf(options, PKG);
   const engine = mpp.engine;
 
-  function toMppRequest(ctx: Context): MppRequest {
-    // originalUrl: koa-mount and friends rewrite req.url, but the paid target is what was sent.
-    const req = fromNodeRequest(ctx.req, engine.options, ctx.originalUrl);
-    // A body parser that ran first (router-level gates) keeps the raw text; it is the UTF-8 body.
-    const raw = (ctx.request as { rawBody?: unknown }).rawBody;
-    return typeof raw === 'string' ? { ...req, body: async () => Buffer.from(raw) } : req;
-  }
+  // originalUrl: koa-mount and friends rewrite req.url, but the paid target is what was sent. A body
+  // parser that ran first (router-level gates) keeps the raw text as ctx.request.rawBody.
+  const toMppRequest = (ctx: Context): MppRequest =>
+    fromNodeRequest(ctx.req, engine.options, ctx.originalUrl, (ctx.request as { rawBody?: unknown }).rawBody);
 
   async function apply(decision: Decision, ctx: Context, next: Next): Promise<void> {
     if (decision.kind === 'next') return next();

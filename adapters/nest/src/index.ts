@@ -4,9 +4,6 @@
  *
  * @module
  */
-export { MPP } from './mpp.constants.js';
 export { MppPayment, MppProtected, MppProtectedSavedMethod } from './mpp.decorators.js';
-export { MppExceptionFilter, MppResponseException } from './mpp.exception.js';
-export { MppGuard } from './mpp.guard.js';
-export { MppMountMiddleware } from './mpp.middleware.js';
+export { MPP, MppExceptionFilter, MppGuard, MppResponseException } from './mpp.guard.js';
 export { MppModule, type MppModuleAsyncOptions, type MppModuleOptions } from './mpp.module.js';

@@ -6,9 +6,7 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { MppPrice, paidRequests } from './mpp.constants.js';
-import { MppExceptionFilter } from './mpp.exception.js';
-import { MppGuard } from './mpp.guard.js';
+import { MppExceptionFilter, MppGuard, MppPrice, paidRequests } from './mpp.guard.js';
 
 /**
  * Charges a route (or every route of a controller) before its handler runs: a one-time price or

@@ -144,6 +144,21 @@ describe.each(['express', 'fastify'])('on platform-%s', (platform) => {
     expect((await request(server).get('/a/class-priced')).status).toBe(402);
   });
 
+  it('two methods give two WWW-Authenticate field lines, one challenge each', async () => {
+    const methods = [testMethod({ name: 'alpha' }), testMethod({ name: 'beta' })];
+    const server = await start(
+      platform,
+      [MppModule.forRoot({ methods, secretKey, requireTls: false })],
+      [ClassLevelController],
+    );
+    const res = await request(server).get('/a/class-priced');
+    expect(res.status).toBe(402);
+    const lines: string[] = [];
+    for (let i = 0; i < res.res.rawHeaders.length; i += 2)
+      if (res.res.rawHeaders[i]!.toLowerCase() === 'www-authenticate') lines.push(res.res.rawHeaders[i + 1]!);
+    expect(lines.map((l) => parseChallenges(l).map((c) => c.method))).toEqual([['alpha'], ['beta']]);
+  });
+
   it('a controller price covers every handler; a handler price wins', async () => {
     const imports = [MppModule.forRoot({ methods: [method()], secretKey, requireTls: false })];
     const server = await start(platform, imports, [ClassLevelController]);

@@ -1,4 +1,5 @@
 import { type Mpp, type MppSource, mppOf } from '@hit-pay/mpp';
+import { nodeMiddleware } from '@hit-pay/mpp/node';
 import {
   type DynamicModule,
   Global,
@@ -11,14 +12,10 @@ import {
   type OnModuleInit,
   type OptionalFactoryDependency,
   type Provider,
+  type Type,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { MPP, MppPrice } from './mpp.constants.js';
-import { MppExceptionFilter } from './mpp.exception.js';
-import { MppGuard } from './mpp.guard.js';
-import { MppMountMiddleware } from './mpp.middleware.js';
-
-const PKG = '@hit-pay/mpp-nest';
+import { MPP, MppExceptionFilter, MppGuard, MppPrice, PKG } from './mpp.guard.js';
 
 /** Options of `MppModule.forRoot`: core's `createMpp` options, or an `Mpp` you already created as `{ mpp }`. */
 export type MppModuleOptions = MppSource;
@@ -41,7 +38,7 @@ export interface MppModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
  * const app = await NestFactory.create(AppModule, { rawBody: true });
  */
 @Global()
-@Module({})
+@Module({ imports: [DiscoveryModule] })
 export class MppModule implements OnModuleInit, NestModule {
   constructor(
     @Inject(MPP) private readonly mpp: Mpp,
@@ -56,28 +53,20 @@ export class MppModule implements OnModuleInit, NestModule {
   }
 
   /** Configures the module from a factory; bad options throw while the application bootstraps. */
-  static forRootAsync(options: MppModuleAsyncOptions): DynamicModule {
-    return MppModule.with(options.imports ?? [], {
-      provide: MPP,
-      useFactory: async (...args: never[]) => mppOf(await options.useFactory(...args), PKG),
-      inject: options.inject ?? [],
-    });
+  static forRootAsync({ imports = [], inject = [], useFactory }: MppModuleAsyncOptions): DynamicModule {
+    const factory = async (...args: never[]) => mppOf(await useFactory(...args), PKG);
+    return MppModule.with(imports, { provide: MPP, useFactory: factory, inject });
   }
 
   private static with(imports: ModuleMetadata['imports'] & {}, mpp: Provider): DynamicModule {
-    const providers = [mpp, MppGuard, MppExceptionFilter];
-    return {
-      module: MppModule,
-      imports: [DiscoveryModule, ...imports],
-      providers,
-      exports: [MPP, MppGuard, MppExceptionFilter],
-    };
+    const parts = [MppGuard, MppExceptionFilter];
+    return { module: MppModule, imports, providers: [mpp, ...parts], exports: [MPP, ...parts] };
   }
 
   /** Start-up validation: every `@MppProtected` price is compiled now, so a bad one fails `init()`. */
   onModuleInit(): void {
-    for (const { metatype } of this.discovery.getControllers()) {
-      if (typeof metatype !== 'function') continue;
+    // A controller's wrapper always has its class as `metatype`.
+    for (const { metatype } of this.discovery.getControllers() as { metatype: Type }[]) {
       const prototype = metatype.prototype as Record<string, () => unknown>;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const price = this.reflector.getAllAndOverride(MppPrice, [prototype[name]!, metatype]);
@@ -86,11 +75,13 @@ export class MppModule implements OnModuleInit, NestModule {
     }
   }
 
+  /**
+   * Serves the engine's mounted routes (the embedded broker, discovery) under its prefix, through
+   * core's Node middleware: Nest middleware gets Node's request and response on both platforms.
+   */
   configure(consumer: MiddlewareConsumer): void {
-    // Nothing mounted (no embedded broker, no discovery): no middleware, so the app's other routes
-    // do not pay its path checks on every request.
-    const { prefixes, paths } = this.mpp.engine.mountedPaths();
-    const routes = [...prefixes.flatMap((p) => [p, `${p}/{*path}`]), ...paths];
-    if (routes.length > 0) consumer.apply(MppMountMiddleware).forRoutes(...routes);
+    // Nothing mounted: no middleware, so the app's other routes do not pay its path checks.
+    const routes = this.mpp.engine.mountedPaths('{*path}');
+    if (routes.length > 0) consumer.apply(nodeMiddleware(this.mpp.engine)).forRoutes(...routes);
   }
 }

@@ -106,15 +106,15 @@ export class MppEngine {
   }
 
   /**
-   * The paths the engine answers itself, for routers that only see what is registered with them
-   * (Fastify, Nest): each of `prefixes` covers itself and every path under it, `paths` are exact.
-   * Both empty when nothing is mounted and discovery is off.
+   * The route patterns the engine answers itself, for routers that only see what is registered
+   * with them (Fastify, Nest): the prefix, the prefix followed by the router's own `wildcard`
+   * (Fastify `*`, Nest `{*path}`), and exact paths. Empty when nothing is mounted and discovery is off.
    */
-  mountedPaths(): { prefixes: string[]; paths: string[] } {
-    const prefixes = this.mounted ? [this.options.prefix] : [];
-    const paths = this.mounted ? [JWKS_PATH] : [];
+  mountedPaths(wildcard: string): string[] {
+    const p = this.options.prefix;
+    const paths = this.mounted ? [p, `${p}/${wildcard}`, JWKS_PATH] : [];
     if (this.options.discovery) paths.push(DISCOVERY_PATH);
-    return { prefixes, paths };
+    return paths;
   }
 
   /** True when the target is one of the mounted routes (or the discovery document, when on). */

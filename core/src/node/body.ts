@@ -6,10 +6,13 @@ import { MppError } from '../protocol/errors.js';
  * are pushed back onto the stream (`unshift`) before its 'end' event, so body parsers registered
  * after the payment middleware read the same bytes. A body an app already captured (`req.rawBody`
  * from Nest's `rawBody: true` or a parser `verify` hook, or a Buffer `req.body` from `express.raw`)
- * is used as is.
+ * is used as is, as is one a framework kept elsewhere (`captured`: bytes, or UTF-8 text).
  */
-export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const captured = (req as { rawBody?: unknown }).rawBody;
+export function readNodeBody(
+  req: IncomingMessage,
+  limit: number,
+  captured: unknown = (req as { rawBody?: unknown }).rawBody,
+): Promise<Uint8Array> {
   if (captured instanceof Uint8Array) return Promise.resolve(captured);
   if (typeof captured === 'string') return Promise.resolve(new TextEncoder().encode(captured));
   const parsed = (req as { body?: unknown }).body;

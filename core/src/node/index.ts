@@ -5,6 +5,7 @@
  * @module
  */
 export { readNodeBody } from './body.js';
+export { type NodeMiddleware, nodeGate, nodeMiddleware, type OnNodePass } from './middleware.js';
 export { type RawRequest, type RawResponse, sendRaw } from './raw-http.js';
 export { fromNodeRequest, type NodeRequestOptions } from './request.js';
 export { groupHeaders, headerText, settleNodeResponse, writeNodeResponse } from './response.js';

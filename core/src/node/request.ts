@@ -27,13 +27,15 @@ function lastForwarded(value: string | string[] | undefined): string | undefined
 
 /**
  * Wraps a Node `IncomingMessage` as the engine's framework-neutral request. Cheap: nothing is read
- * eagerly. Adapters pass their engine's options (`engine.options`) and, when the framework
- * rewrote `req.url`, the target as received.
+ * eagerly. Adapters pass their engine's options (`engine.options`); when the framework rewrote
+ * `req.url`, the target as received; and when its body parser kept the raw body on an object of
+ * its own (Koa's `ctx.request.rawBody`, Nest on Fastify's `request.rawBody`), those bytes or text.
  */
 export function fromNodeRequest(
   req: IncomingMessage,
   options: NodeRequestOptions = {},
   target = options.target,
+  rawBody?: unknown,
 ): MppRequest {
   const h = req.headers;
   const trust = options.trustProxy === true;
@@ -58,7 +60,7 @@ export function fromNodeRequest(
       return out;
     },
     hasBody: (contentLength !== undefined && contentLength !== '0') || h['transfer-encoding'] !== undefined,
-    body: () => readNodeBody(req, options.maxBodyBytes ?? 1024 * 1024),
+    body: () => readNodeBody(req, options.maxBodyBytes ?? 1024 * 1024, rawBody),
     protocol: forwardedProto === 'https' || (!forwardedProto && encrypted) ? 'https' : 'http',
     host: (trust ? firstForwarded(h['x-forwarded-host']) : undefined) ?? h.host ?? '',
     remoteAddress: (trust ? lastForwarded(h['x-forwarded-for']) : undefined) ?? req.socket?.remoteAddress,
