@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Mpp,
   MppConfigError,
@@ -6,7 +6,7 @@ import {
   type RespondDecision,
   type RouteInput,
 } from '@hit-pay/mpp';
-import { fromNodeRequest, groupHeaders, settleNodeResponse } from '@hit-pay/mpp/node';
+import { fromNodeRequest, groupHeaders, settleNodeResponse, writeNodeResponse } from '@hit-pay/mpp/node';
 import {
   type ArgumentsHost,
   type CanActivate,
@@ -56,6 +56,8 @@ export class MppExceptionFilter implements ExceptionFilter<MppResponseException>
   catch({ decision }: MppResponseException, context: ArgumentsHost): void {
     const adapter = this.host.httpAdapter;
     const response: unknown = context.switchToHttp().getResponse();
+    // Express's response is Node's: written directly, as the Express adapter does (no ETag pass).
+    if (response instanceof ServerResponse) return writeNodeResponse(response, decision);
     // A list (one WWW-Authenticate line per challenge) stays a list of field lines on both platforms:
     // Express's `res.set` and Fastify's `reply.header` take one, though Nest types the value a string.
     for (const [name, value] of groupHeaders(decision.headers, (n) => adapter.getHeader(response, n)))

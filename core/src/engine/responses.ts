@@ -30,17 +30,38 @@ export function problemResponse(
   if (error.retryAfter !== undefined)
     headers.push(['retry-after', String(Math.max(0, Math.ceil(error.retryAfter)))]);
   if (crossOrigin) headers.push(['access-control-expose-headers', withExposed(undefined)]);
-  const body = error.toProblem(withChallenges ? challenges[0]?.id : undefined);
-  if (withChallenges && challenges.length > 0) {
-    body.challenges = challenges.map((c, i) => ({
-      id: c.id,
-      method: c.method,
-      intent: c.intent,
-      expires: c.expires ?? null,
-      ...(details[i] ?? {}),
-    }));
+  const body =
+    withChallenges && challenges.length > 0
+      ? challengeProblem(error, challenges, details)
+      : JSON.stringify(error.toProblem());
+  return { kind: 'respond', status: error.status, headers, body };
+}
+
+/** The problem members of a frozen error (the shared plain 402), serialized once. */
+const problemHeads = new WeakMap<MppError, string>();
+
+/**
+ * The problem body with `challengeId` and a `challenges` summary, written as text around
+ * `JSON.stringify` of each value: stringifying the whole object measured as a seventh of a 402.
+ */
+function challengeProblem(
+  error: MppError,
+  challenges: readonly Challenge[],
+  details: readonly ChallengeDetails[],
+): string {
+  let head = problemHeads.get(error);
+  if (head === undefined) {
+    head = JSON.stringify(error.toProblem()).slice(0, -1);
+    if (Object.isFrozen(error)) problemHeads.set(error, head);
   }
-  return { kind: 'respond', status: error.status, headers, body: JSON.stringify(body) };
+  let list = '';
+  for (let i = 0; i < challenges.length; i++) {
+    const c = challenges[i]!;
+    const extra =
+      details[i] && Object.keys(details[i]!).length > 0 ? `,${JSON.stringify(details[i]).slice(1)}` : '}';
+    list += `${i === 0 ? '' : ','}{"id":${JSON.stringify(c.id)},"method":${JSON.stringify(c.method)},"intent":${JSON.stringify(c.intent)},"expires":${JSON.stringify(c.expires ?? null)}${extra}`;
+  }
+  return `${head},"challengeId":${JSON.stringify(challenges[0]!.id)},"challenges":[${list}]}`;
 }
 
 /** Replaces a 402's problem body with an HTML page (the headers, challenges included, stay). */

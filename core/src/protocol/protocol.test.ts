@@ -1,5 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256js } from './hash.js';
+import { hmacSha256Base64url, sha256js } from './hash.js';
 import {
   base64url,
   canonicalize,
@@ -240,5 +241,31 @@ describe('hashing fallback', () => {
     expect(Buffer.from(hmacSha256('key', 'msg')).toString('hex')).toBe(
       '2d93cbc1be167bcb1637a4a23cbff01a7878f0c50ee833954ea5221bb1b8c628',
     );
+  });
+
+  it('the one-shot HMAC (ASCII data) and its fallback agree with createHmac, for every kind of key', () => {
+    const keys: (string | Uint8Array)[] = [
+      '',
+      'key',
+      'k'.repeat(64),
+      'k'.repeat(65),
+      'clé-ünïcode',
+      new Uint8Array(32).map((_, i) => 255 - i),
+      new Uint8Array(100).map((_, i) => i * 7),
+    ];
+    const data = [
+      '',
+      'msg',
+      'a|b|c|'.repeat(80),
+      'rèalm|€|non-ascii',
+      '\u0000\u007f',
+      new Uint8Array([0, 200, 255]),
+    ];
+    for (let round = 0; round < 2; round++) {
+      // The second round hits the cached pads.
+      for (const key of keys)
+        for (const d of data)
+          expect(hmacSha256Base64url(key, d)).toBe(createHmac('sha256', key).update(d).digest('base64url'));
+    }
   });
 });
