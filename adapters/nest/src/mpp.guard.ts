@@ -15,7 +15,6 @@ import {
   type ExecutionContext,
   Inject,
   Injectable,
-  StreamableFile,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 
@@ -47,24 +46,27 @@ export class MppResponseException {
 
 /**
  * Writes an `MppResponseException` verbatim — status, every `WWW-Authenticate` line, the problem
- * body — through the platform adapter, so it is the same on Express and Fastify.
+ * body — the same on Express and Fastify.
  */
 @Catch(MppResponseException)
 export class MppExceptionFilter implements ExceptionFilter<MppResponseException> {
   constructor(@Inject(HttpAdapterHost) private readonly host: HttpAdapterHost) {}
 
   catch({ decision }: MppResponseException, context: ArgumentsHost): void {
-    const adapter = this.host.httpAdapter;
     const response: unknown = context.switchToHttp().getResponse();
     // Express's response is Node's: written directly, as the Express adapter does (no ETag pass).
-    if (response instanceof ServerResponse) return writeNodeResponse(response, decision);
-    // A list (one WWW-Authenticate line per challenge) stays a list of field lines on both platforms:
-    // Express's `res.set` and Fastify's `reply.header` take one, though Nest types the value a string.
-    for (const [name, value] of groupHeaders(decision.headers, (n) => adapter.getHeader(response, n)))
+    if (response instanceof ServerResponse) writeNodeResponse(response, decision);
+    else this.reply(response, decision);
+  }
+
+  /** Through the platform adapter: Fastify's reply holds headers set through it (CORS…) until it sends. */
+  private reply(response: unknown, { headers, body, status }: RespondDecision): void {
+    const adapter = this.host.httpAdapter;
+    // A list (one WWW-Authenticate line per challenge) stays a list of field lines: Fastify's
+    // `reply.header` takes one, though Nest types the value a string.
+    for (const [name, value] of groupHeaders(headers, (n) => adapter.getHeader(response, n)))
       adapter.setHeader(response, name, value as string);
-    // Bytes (an Idempotency-Key replay) as a StreamableFile: Nest's Express adapter JSON-encodes a Buffer.
-    const { body, status } = decision;
-    adapter.reply(response, typeof body === 'string' ? body : new StreamableFile(Buffer.from(body)), status);
+    adapter.reply(response, typeof body === 'string' ? body : Buffer.from(body), status);
   }
 }
 
