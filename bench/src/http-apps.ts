@@ -1,18 +1,20 @@
 /**
  * The same two routes on every framework, bare or with our adapter installed the way its README
  * says: `GET /free` (unprotected JSON) and `GET /paid` (bare: a plain 401 JSON; ours: the payment
- * gate, then the same JSON plus the payment reference).
+ * gate, then the same JSON plus the payment reference). The bare app also answers
+ * `GET /fixed402`: one 402 the engine decided at start-up, the same bytes every time, through the
+ * framework's own reply API — a diagnostic that prices the 402's response apart from computing it.
  */
 import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Mpp, Payment } from '@hit-pay/mpp';
+import type { Mpp, Payment, RespondDecision } from '@hit-pay/mpp';
 import { mppExpress } from '@hit-pay/mpp-express';
 import { mppPlugin } from '@hit-pay/mpp-fastify';
 import { mppKoa } from '@hit-pay/mpp-koa';
 import { MppModule, MppPayment, MppProtected } from '@hit-pay/mpp-nest';
 import Router from '@koa/router';
-import { Controller, Get, HttpCode, Module } from '@nestjs/common';
+import { Controller, Get, HttpCode, Module, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import express from 'express';
@@ -24,6 +26,14 @@ export const FRAMEWORKS = ['express', 'fastify', 'koa', 'nest'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 const BODY = { forecast: 'sunny', zip: '94103' };
+
+/** The precomputed 402 of `GET /fixed402`: its status, headers (one challenge) and body. */
+let fixed = { status: 402, headers: {} as Record<string, string>, body: '' };
+
+function fix(decision: RespondDecision): void {
+  const body = typeof decision.body === 'string' ? decision.body : Buffer.from(decision.body).toString();
+  fixed = { status: decision.status, headers: Object.fromEntries(decision.headers), body };
+}
 const UNAUTHORIZED = { error: 'unauthorized', detail: 'Missing credentials' };
 const price = { ...PRICE };
 
@@ -54,6 +64,9 @@ async function expressApp(mpp: Mpp | undefined): Promise<RunningApp> {
     app.get('/paid', (_req, res) => {
       res.status(401).json(UNAUTHORIZED);
     });
+    app.get('/fixed402', (_req, res) => {
+      res.status(fixed.status).set(fixed.headers).send(fixed.body);
+    });
   } else {
     const gate = mppExpress({ mpp });
     app.use(gate);
@@ -71,8 +84,12 @@ async function fastifyApp(mpp: Mpp | undefined): Promise<RunningApp> {
   const app = Fastify({ logger: false });
   if (mpp) await app.register(mppPlugin, { mpp });
   app.get('/free', async () => BODY);
-  if (!mpp) app.get('/paid', async (_request, reply) => reply.code(401).send(UNAUTHORIZED));
-  else
+  if (!mpp) {
+    app.get('/paid', async (_request, reply) => reply.code(401).send(UNAUTHORIZED));
+    app.get('/fixed402', async (_request, reply) =>
+      reply.code(fixed.status).headers(fixed.headers).send(fixed.body),
+    );
+  } else
     app.get('/paid', { config: { mpp: price } }, async (request) => ({
       ...BODY,
       reference: request.mpp!.reference,
@@ -93,6 +110,11 @@ async function koaApp(mpp: Mpp | undefined): Promise<RunningApp> {
     router.get('/paid', (ctx) => {
       ctx.status = 401;
       ctx.body = UNAUTHORIZED;
+    });
+    router.get('/fixed402', (ctx) => {
+      ctx.status = fixed.status;
+      ctx.set(fixed.headers);
+      ctx.body = fixed.body;
     });
   } else {
     const gate = mppKoa({ mpp });
@@ -119,6 +141,11 @@ class BareController {
   @HttpCode(401)
   paid() {
     return UNAUTHORIZED;
+  }
+
+  @Get('fixed402')
+  fixed402(@Res() res: express.Response) {
+    res.status(fixed.status).set(fixed.headers).send(fixed.body);
   }
 }
 
@@ -161,8 +188,16 @@ async function nestApp(mpp: Mpp | undefined): Promise<RunningApp> {
   };
 }
 
-/** Starts `framework` bare (`mpp` undefined) or with the adapter on `mpp`, on a free loopback port. */
-export function startApp(framework: Framework, mpp: Mpp | undefined): Promise<RunningApp> {
+/**
+ * Starts `framework` bare (`mpp` undefined) or with the adapter on `mpp`, on a free loopback port.
+ * A bare app answers `GET /fixed402` with `fixed402` (default: whatever the last call set).
+ */
+export function startApp(
+  framework: Framework,
+  mpp: Mpp | undefined,
+  fixed402?: RespondDecision,
+): Promise<RunningApp> {
+  if (fixed402) fix(fixed402);
   switch (framework) {
     case 'express':
       return expressApp(mpp);

@@ -2,7 +2,8 @@
  * The server side of the HTTP benchmarks, in a process of its own (forked by http.ts) so the load
  * generator and the server each have a core. Driven over IPC:
  *
- * - `start {framework}` → the bare app and the adapter app (test method), their ports;
+ * - `start {framework}` → the bare app (with a 402 the adapter's engine decided once, for
+ *   `GET /fixed402`) and the adapter app (test method), their ports;
  * - `test-credentials {n}` → `n` credentials for the adapter app's `GET /paid` (test method);
  * - `broker {database, n}` → an adapter app on an embedded broker (PGlite or PostgreSQL) with `n`
  *   seeded paid charges, its port and the credentials (see paid-fixture.ts for what is seeded);
@@ -42,7 +43,10 @@ async function handle(c: Command): Promise<unknown> {
     case 'start': {
       framework = c.framework!;
       oursMpp = createMpp({ methods: [testMethod()], secretKey: SECRET, requireTls: false });
-      bare = await startApp(framework, undefined);
+      const engine = oursMpp.engine;
+      const decided = await engine.decide(hostRequest('127.0.0.1', '/paid'), engine.route({ ...PRICE }));
+      if (decided.kind !== 'respond') throw new Error(`expected a 402, got ${decided.kind}`);
+      bare = await startApp(framework, undefined, decided);
       ours = await startApp(framework, oursMpp);
       return { bare: bare.port, ours: ours.port, pid: process.pid };
     }

@@ -34,6 +34,8 @@ export interface HttpFramework {
   freeOurs: HttpRun;
   auth401Bare: HttpRun;
   challenge402Ours: HttpRun;
+  /** Diagnostic: the bare framework answering one precomputed 402 (the same bytes as ours). */
+  fixed402Bare?: HttpRun;
   paidTest: HttpRun;
   paidPglite?: HttpRun & { charges: Record<string, number> };
   paidPostgres?: HttpRun & { charges: Record<string, number> };
@@ -153,6 +155,7 @@ export async function runHttp(options: HttpOptions = {}): Promise<HttpResults> {
         ['freeOurs', ours, '/free'],
         ['auth401Bare', bare, '/paid'],
         ['challenge402Ours', ours, '/paid'],
+        ['fixed402Bare', bare, '/fixed402'],
       ] as const;
       for (const [, port, path] of plan) await shoot(server, port, path, { duration: 1, connections });
       const shots: Record<string, Shot[]> = Object.fromEntries(plan.map(([name]) => [name, []]));

@@ -162,6 +162,7 @@ Requests per second (median of rounds, min–max). Unprotected and 402/401 route
 |---|---|---|---|---|---|---|---|
 ${row('Unprotected `GET /free`', f.freeBare, f.freeOurs)}
 ${row('402 (ours) vs plain 401 JSON (bare)', f.auth401Bare, f.challenge402Ours)}
+${row('Diagnostic: a precomputed 402, same bytes, bare framework (vs its 401)', f.auth401Bare, f.fixed402Bare, 'what the 402 response costs without computing it')}
 ${row('Paid, `test` method (vs bare `/free`)', f.freeBare, f.paidTest, statuses(f.paidTest))}
 ${row('Paid, embedded broker, PGlite (vs bare `/free`)', f.freeBare, f.paidPglite, statuses(f.paidPglite))}
 ${row('Paid, embedded broker, PostgreSQL (vs bare `/free`)', f.freeBare, f.paidPostgres, statuses(f.paidPostgres))}
