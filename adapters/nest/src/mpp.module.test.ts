@@ -4,9 +4,12 @@ import { createMpp, type Mpp, type Payment } from '@hit-pay/mpp';
 import { formatCredential, parseChallenges } from '@hit-pay/mpp/protocol';
 import { testMethod } from '@hit-pay/mpp/testing';
 import {
+  type ArgumentsHost,
   Body,
   type CanActivate,
+  Catch,
   Controller,
+  type ExceptionFilter,
   type ExecutionContext,
   Get,
   type INestApplication,
@@ -108,12 +111,32 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function start(platform: string, imports: unknown[], controllers: unknown[], rawBody = true) {
+/** An app's global catch-all filter: it must never see (and so never rewrite) a 402. */
+@Catch()
+class CatchAll implements ExceptionFilter {
+  caught = 0;
+  catch(_exception: unknown, host: ArgumentsHost) {
+    this.caught++;
+    const res = host.switchToHttp().getResponse<{ raw?: unknown }>();
+    const node = (res.raw ?? res) as import('node:http').ServerResponse;
+    node.statusCode = 500;
+    node.end('{"caught":true}');
+  }
+}
+
+async function start(
+  platform: string,
+  imports: unknown[],
+  controllers: unknown[],
+  rawBody = true,
+  globalFilter?: ExceptionFilter,
+) {
   app = await NestFactory.create(
     { module: TestModule, imports: imports as never[], controllers: controllers as never[] },
     platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
     { rawBody, logger: false, abortOnError: false },
   );
+  if (globalFilter) app.useGlobalFilters(globalFilter);
   await app.init();
   if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
   return app.getHttpServer();
@@ -142,6 +165,18 @@ describe.each(['express', 'fastify'])('on platform-%s', (platform) => {
     );
     expect(app!.get(InjectsMpp).mpp).toBe(mpp);
     expect((await request(server).get('/a/class-priced')).status).toBe(402);
+  });
+
+  it("a global catch-all filter never sees the 402: the challenge and problem body stay the engine's", async () => {
+    const filter = new CatchAll();
+    const imports = [MppModule.forRoot({ methods: [method()], secretKey, requireTls: false })];
+    const server = await start(platform, imports, [ClassLevelController], true, filter);
+    const res = await request(server).get('/a/class-priced');
+    expect(res.status).toBe(402);
+    expect(parseChallenges(res.headers['www-authenticate'])).toHaveLength(1);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(res.text).type).toMatch(/payment-required$/);
+    expect(filter.caught).toBe(0);
   });
 
   it('two methods give two WWW-Authenticate field lines, one challenge each', async () => {
