@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { withExposed, withPrivate } from './responses.js';
+import type { Challenge } from '../protocol/challenge.js';
+import { MppError } from '../protocol/errors.js';
+import { problemResponse, withExposed, withPrivate } from './responses.js';
 
 describe('withPrivate (R44: a response with a receipt is never shared-cached)', () => {
   it.each([
@@ -25,5 +27,51 @@ describe('withExposed', () => {
       'X-Trace, payment-receipt, WWW-Authenticate, Retry-After',
     );
     expect(withExposed('*')).toBe('*');
+  });
+});
+
+describe('problemResponse body (written as text)', () => {
+  const challenge = (id: string): Challenge => ({
+    id,
+    realm: 'api.example.com',
+    method: 'test',
+    intent: 'charge',
+    request: 'e30',
+    expires: '2026-01-01T00:00:00Z',
+  });
+
+  it('is the JSON the members describe: challengeId, then one summary per challenge with its details', () => {
+    const decision = problemResponse(
+      new MppError('payment-required', 'Pay "here"'),
+      [challenge('a1'), challenge('b2')],
+      [{ checkout: 'https://x.test/?a=1&b="2"' }, {}],
+    );
+    expect(JSON.parse(decision.body as string)).toEqual({
+      type: 'https://paymentauth.org/problems/payment-required',
+      title: 'Payment Required',
+      status: 402,
+      detail: 'Pay "here"',
+      challengeId: 'a1',
+      challenges: [
+        {
+          id: 'a1',
+          method: 'test',
+          intent: 'charge',
+          expires: '2026-01-01T00:00:00Z',
+          checkout: 'https://x.test/?a=1&b="2"',
+        },
+        { id: 'b2', method: 'test', intent: 'charge', expires: '2026-01-01T00:00:00Z' },
+      ],
+    });
+  });
+
+  it('an extension cannot repeat challengeId or challenges', () => {
+    const error = new MppError('verification-failed', 'no', {
+      extensions: { challengeId: 'forged', challenges: [], hint: 'retry' },
+    });
+    const text = problemResponse(error, [challenge('real')]).body as string;
+    expect(text.match(/"challengeId"/g)).toHaveLength(1);
+    expect(text.match(/"challenges"/g)).toHaveLength(1);
+    expect(JSON.parse(text)).toMatchObject({ challengeId: 'real', hint: 'retry' });
   });
 });

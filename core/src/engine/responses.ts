@@ -51,7 +51,11 @@ function challengeProblem(
 ): string {
   let head = problemHeads.get(error);
   if (head === undefined) {
-    head = JSON.stringify(error.toProblem()).slice(0, -1);
+    const members = error.toProblem();
+    // Written after the head: an extension of the same name must not repeat them (toProblem's rule).
+    delete members.challengeId;
+    delete members.challenges;
+    head = JSON.stringify(members).slice(0, -1);
     if (Object.isFrozen(error)) problemHeads.set(error, head);
   }
   let list = '';
