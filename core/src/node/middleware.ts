@@ -44,12 +44,14 @@ function settle<Req extends IncomingMessage>(
  * Middleware serving the engine's mounted routes (the embedded broker, the discovery document) and
  * gating the routes of its route map; everything else goes straight to `next`. The target is
  * `req.originalUrl` when the framework rewrote `req.url` (Express sub-apps), else `req.url`.
+ * `next(error)` gets unexpected failures only; like Connect's, `next` must not throw, since what
+ * it throws comes back to it as an error.
  *
  * @example
  * const mpp = createMpp(); // HitPay settings from the environment (HITPAY_API_KEY, …)
  * mpp.engine.useRoutes({ 'GET /forecast/:zip': { amount: '1.00', currency: 'SGD' } });
  * const gate = nodeMiddleware(mpp.engine);
- * http.createServer((req, res) => gate(req, res, () => forecast(req, res)));
+ * http.createServer((req, res) => gate(req, res, (error) => (error ? fail(res, error) : forecast(req, res))));
  */
 export function nodeMiddleware<Req extends IncomingMessage = IncomingMessage>(
   engine: MppEngine,
